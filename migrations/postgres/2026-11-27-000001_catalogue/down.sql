@@ -1,0 +1,3 @@
+DROP TABLE service_versions;
+DROP TABLE services;
+DROP TABLE organisations;

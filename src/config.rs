@@ -1,0 +1,265 @@
+//! Configuration from environment variables, read once at start into one typed struct.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Whether safety checks for production apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+/// A value that must never be printed: `Debug` shows a placeholder.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Everything the server needs to start. Built by [`Config::from_env`] or directly in tests.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub env: Environment,
+    pub bind: String,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    /// Connections in the pool; near the core count (a much larger pool ruins tail latency).
+    pub db_pool_size: u32,
+    pub db_connect_timeout: Duration,
+    pub demo_data: bool,
+    pub admin_email: Option<String>,
+    pub admin_password: Option<Secret>,
+    pub log_format: LogFormat,
+    /// PEM (PKCS#8) Ed25519 private key for access tokens; generated into the data folder in development.
+    pub jwt_private_key: Option<Secret>,
+    /// Extra PEM public keys still accepted for verification while keys rotate.
+    pub jwt_previous_public_keys: Vec<String>,
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    /// Requests for which a handler waited this long for a database connection get 503.
+    pub db_queue_timeout: Duration,
+    pub max_json_body: usize,
+    pub max_upload_bytes: usize,
+    pub max_documents_per_application: u32,
+    pub hash_threads: usize,
+    pub trusted_proxies: Vec<IpAddr>,
+    pub login_max_failures_per_account: u32,
+    pub login_max_failures_per_address: u32,
+    pub login_window: Duration,
+    pub webhook_allow_private: bool,
+    pub shutdown_timeout: Duration,
+}
+
+/// A configuration that cannot be used, with a message for the operator.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {0}")]
+pub struct ConfigError(pub String);
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+fn parse_var<T: std::str::FromStr>(name: &str, default: T) -> Result<T, ConfigError> {
+    match var(name) {
+        None => Ok(default),
+        Some(raw) => raw.parse().map_err(|_| ConfigError(format!("{name} has an invalid value {raw:?}"))),
+    }
+}
+
+fn parse_bool(name: &str, default: bool) -> Result<bool, ConfigError> {
+    match var(name).map(|v| v.to_ascii_lowercase()) {
+        None => Ok(default),
+        Some(v) if ["1", "true", "yes", "on"].contains(&v.as_str()) => Ok(true),
+        Some(v) if ["0", "false", "no", "off"].contains(&v.as_str()) => Ok(false),
+        Some(v) => Err(ConfigError(format!("{name} must be true or false, not {v:?}"))),
+    }
+}
+
+/// The development admin password; production refuses it.
+pub const DEV_ADMIN_PASSWORD: &str = "Admin-Dev-Passw0rd!";
+
+impl Config {
+    /// Development defaults with the database and data under `data_dir`.
+    pub fn development(data_dir: PathBuf) -> Self {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        Self {
+            env: Environment::Development,
+            bind: "127.0.0.1:8080".into(),
+            database_url: format!("sqlite://{}", data_dir.join("qinaotong.sqlite3").display()),
+            data_dir,
+            db_pool_size: (cores as u32 * 2).clamp(2, 8),
+            db_connect_timeout: Duration::from_secs(2),
+            demo_data: true,
+            admin_email: Some("admin@qinaotong.example".into()),
+            admin_password: Some(Secret::new(DEV_ADMIN_PASSWORD)),
+            log_format: LogFormat::Pretty,
+            jwt_private_key: None,
+            jwt_previous_public_keys: Vec::new(),
+            jwt_issuer: "https://api.qinaotong.example".into(),
+            jwt_audience: "qinaotong-api".into(),
+            access_token_ttl: Duration::from_secs(600),
+            refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
+            db_queue_timeout: Duration::from_secs(3),
+            max_json_body: 256 * 1024,
+            max_upload_bytes: 10 * 1024 * 1024,
+            max_documents_per_application: 20,
+            hash_threads: cores.clamp(1, 4),
+            trusted_proxies: Vec::new(),
+            login_max_failures_per_account: 10,
+            login_max_failures_per_address: 50,
+            login_window: Duration::from_secs(15 * 60),
+            webhook_allow_private: false,
+            shutdown_timeout: Duration::from_secs(20),
+        }
+    }
+
+    /// Reads the documented environment variables over the development defaults and validates the result.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let data_dir = PathBuf::from(var("QAT_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let mut c = Self::development(data_dir);
+        c.env = match var("QAT_ENV").as_deref() {
+            None | Some("development") => Environment::Development,
+            Some("production") => Environment::Production,
+            Some(other) => {
+                return Err(ConfigError(format!("QAT_ENV must be development or production, not {other:?}")));
+            }
+        };
+        let production = c.env == Environment::Production;
+        if let Some(url) = var("DATABASE_URL") {
+            c.database_url = url;
+        } else if production {
+            return Err(ConfigError("DATABASE_URL is required in production".into()));
+        }
+        if let Some(bind) = var("QAT_BIND") {
+            c.bind = bind;
+        }
+        c.bind
+            .parse::<SocketAddr>()
+            .map_err(|_| ConfigError(format!("QAT_BIND must be host:port, not {:?}", c.bind)))?;
+        c.demo_data = parse_bool("QAT_DEMO_DATA", !production)?;
+        c.admin_email = var("QAT_ADMIN_EMAIL").or(if production { None } else { c.admin_email });
+        c.admin_password =
+            var("QAT_ADMIN_PASSWORD").map(Secret::new).or(if production { None } else { c.admin_password });
+        c.log_format = match var("QAT_LOG_FORMAT").as_deref() {
+            None => {
+                if production {
+                    LogFormat::Json
+                } else {
+                    LogFormat::Pretty
+                }
+            }
+            Some("json") => LogFormat::Json,
+            Some("pretty") => LogFormat::Pretty,
+            Some(other) => {
+                return Err(ConfigError(format!("QAT_LOG_FORMAT must be json or pretty, not {other:?}")));
+            }
+        };
+        c.jwt_private_key = match (var("QAT_JWT_PRIVATE_KEY"), var("QAT_JWT_PRIVATE_KEY_FILE")) {
+            (Some(pem), _) => Some(Secret::new(pem.replace("\\n", "\n"))),
+            (None, Some(path)) => Some(Secret::new(
+                std::fs::read_to_string(&path)
+                    .map_err(|e| ConfigError(format!("QAT_JWT_PRIVATE_KEY_FILE {path:?}: {e}")))?,
+            )),
+            (None, None) => None,
+        };
+        if let Some(keys) = var("QAT_JWT_PREVIOUS_PUBLIC_KEYS") {
+            c.jwt_previous_public_keys = keys
+                .split("-----END PUBLIC KEY-----")
+                .map(str::trim)
+                .filter(|k| !k.is_empty())
+                .map(|k| format!("{}\n-----END PUBLIC KEY-----\n", k.replace("\\n", "\n")))
+                .collect();
+        }
+        if let Some(iss) = var("QAT_JWT_ISSUER") {
+            c.jwt_issuer = iss;
+        }
+        if let Some(aud) = var("QAT_JWT_AUDIENCE") {
+            c.jwt_audience = aud;
+        }
+        let ttl = parse_var("QAT_ACCESS_TOKEN_TTL_SECS", c.access_token_ttl.as_secs())?;
+        if !(300..=900).contains(&ttl) {
+            return Err(ConfigError("QAT_ACCESS_TOKEN_TTL_SECS must be between 300 and 900".into()));
+        }
+        c.access_token_ttl = Duration::from_secs(ttl);
+        c.refresh_token_ttl =
+            Duration::from_secs(parse_var("QAT_REFRESH_TOKEN_TTL_SECS", c.refresh_token_ttl.as_secs())?);
+        c.db_pool_size = parse_var("QAT_DB_POOL_SIZE", c.db_pool_size)?.max(1);
+        c.max_upload_bytes = parse_var("QAT_MAX_UPLOAD_BYTES", c.max_upload_bytes)?;
+        c.max_documents_per_application =
+            parse_var("QAT_MAX_DOCUMENTS_PER_APPLICATION", c.max_documents_per_application)?;
+        c.hash_threads = parse_var("QAT_HASH_THREADS", c.hash_threads)?.max(1);
+        c.login_max_failures_per_account =
+            parse_var("QAT_LOGIN_MAX_FAILURES_PER_ACCOUNT", c.login_max_failures_per_account)?;
+        c.login_max_failures_per_address =
+            parse_var("QAT_LOGIN_MAX_FAILURES_PER_ADDRESS", c.login_max_failures_per_address)?;
+        c.login_window = Duration::from_secs(parse_var("QAT_LOGIN_WINDOW_SECS", c.login_window.as_secs())?);
+        if let Some(list) = var("QAT_TRUSTED_PROXIES") {
+            c.trusted_proxies = list
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    s.parse()
+                        .map_err(|_| ConfigError(format!("QAT_TRUSTED_PROXIES: {s:?} is not an IP address")))
+                })
+                .collect::<Result<_, _>>()?;
+        }
+        c.webhook_allow_private = parse_bool("QAT_WEBHOOK_ALLOW_PRIVATE", false)?;
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// Refuses production settings that are missing or still the development defaults.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.env != Environment::Production {
+            return Ok(());
+        }
+        if self.jwt_private_key.is_none() {
+            return Err(ConfigError(
+                "QAT_JWT_PRIVATE_KEY or QAT_JWT_PRIVATE_KEY_FILE is required in production".into(),
+            ));
+        }
+        if self.admin_password.as_ref().is_some_and(|p| p.expose() == DEV_ADMIN_PASSWORD) {
+            return Err(ConfigError(
+                "QAT_ADMIN_PASSWORD must not be the development default in production".into(),
+            ));
+        }
+        if self.admin_email.is_some() != self.admin_password.is_some() {
+            return Err(ConfigError("QAT_ADMIN_EMAIL and QAT_ADMIN_PASSWORD go together".into()));
+        }
+        if self.demo_data {
+            return Err(ConfigError("QAT_DEMO_DATA cannot be enabled in production".into()));
+        }
+        if !self.database_url.starts_with("postgres") {
+            return Err(ConfigError("production needs a PostgreSQL DATABASE_URL".into()));
+        }
+        Ok(())
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.env == Environment::Production
+    }
+}

@@ -1,0 +1,28 @@
+//! Pure domain rules: no HTTP, no database. Everything here is tested without a server.
+
+//TMP pub mod calendar;
+//TMP pub mod contact;
+//TMP pub mod form;
+//TMP pub mod identity;
+//TMP pub mod locale;
+//TMP pub mod password;
+//TMP pub mod status;
+
+use serde::{Deserialize, Serialize};
+
+/// One problem with one field of a request body, as it appears in a problem document's `errors`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct FieldError {
+    /// Dotted path of the field in the request body, such as `form_data.date_of_birth`.
+    pub field: String,
+    /// Stable machine-readable code, such as `required` or `invalid_check_digit`.
+    pub code: String,
+    /// English explanation; clients localise by `code`.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: field.into(), code: code.into(), message: message.into() }
+    }
+}

@@ -1,0 +1,90 @@
+//! JSON request bodies: content type checked, size bounded, and deserialisation errors reported with the
+//! dotted path of the offending field.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// A JSON body parsed into `T`.
+#[derive(Debug)]
+pub struct Json<T>(pub T);
+
+/// True for `application/json` and any `application/*+json`.
+pub fn is_json(req: &HttpRequest) -> bool {
+    let Some(ct) = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Reads a whole body, refusing more than `limit` bytes with 413.
+pub async fn read_body(payload: &mut Payload, limit: usize) -> Result<web::BytesMut, ApiError> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|e| ApiError::malformed(format!("could not read the request body: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::payload_too_large(format!("the body is larger than {limit} bytes")));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Parses JSON into `T`; syntax errors are 400, well-formed JSON of the wrong shape is 422 naming the field.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        if inner.is_data() {
+            let field = if path == "." { "body".to_owned() } else { path };
+            let msg = inner.to_string();
+            let msg = msg.split(" at line ").next().unwrap_or("invalid value").to_owned();
+            let code = if msg.starts_with("missing field") { "required" } else { "invalid_type" };
+            let field = match (code, msg.split('`').nth(1)) {
+                ("required", Some(name)) if field == "body" => name.to_owned(),
+                ("required", Some(name)) => format!("{field}.{name}"),
+                _ => field,
+            };
+            ApiError::field(&field, code, msg)
+        } else {
+            ApiError::malformed("the body is not valid JSON")
+        }
+    })
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json = is_json(req);
+        let limit =
+            req.app_data::<web::Data<AppState>>().map(|s| s.config.max_json_body).unwrap_or(256 * 1024);
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !json {
+                return Err(ApiError::unsupported_media_type("the body must be application/json"));
+            }
+            if declared.is_some_and(|n| n > limit) {
+                return Err(ApiError::payload_too_large(format!("the body is larger than {limit} bytes")));
+            }
+            let body = read_body(&mut payload, limit).await?;
+            parse(&body).map(Json)
+        })
+    }
+}

@@ -1,0 +1,153 @@
+//! HTTP plumbing shared by every endpoint: request ids, logs and metrics, JSON bodies, unknown routes.
+
+pub mod json;
+pub mod metrics;
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use tracing::Instrument;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The id of the current request: the caller's `X-Request-Id` when it is sane, otherwise a new one.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+fn accept_request_id(value: Option<&HeaderValue>) -> Option<String> {
+    let v = value?.to_str().ok()?;
+    let ok = !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic());
+    ok.then(|| v.to_owned())
+}
+
+/// Outermost middleware: assigns the request id, opens the request's log span, records metrics and
+/// writes one access log line.
+pub async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
+    let started = Instant::now();
+    let id = accept_request_id(req.headers().get(&REQUEST_ID)).unwrap_or_else(crate::db::types::new_id);
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let authenticated = req.headers().contains_key(header::AUTHORIZATION);
+    let method = req.method().to_string();
+    let span = tracing::info_span!("request", request_id = %id, method = %method, path = %req.path());
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let mut res = next.call(req).instrument(span.clone()).await?;
+    let status = res.status().as_u16();
+    let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".into());
+    let elapsed = started.elapsed().as_secs_f64();
+    if let Some(state) = state {
+        state.metrics.observe(&method, &route, status, elapsed);
+    }
+    let headers = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        headers.insert(REQUEST_ID, v);
+    }
+    if authenticated {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    span.in_scope(
+        || tracing::info!(status, route = %route, latency_ms = elapsed * 1000.0, "request finished"),
+    );
+    Ok(res)
+}
+
+/// For paths no route answers: 405 with `Allow` when the path exists for other methods, 404 otherwise.
+pub async fn fallback(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    match state.routes.allowed_methods(req.path()) {
+        Some(methods) => {
+            let mut e = ApiError::new(
+                actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                format!("{} is not allowed here; allowed: {methods}", req.method()),
+            );
+            e.allow = Some(methods);
+            Err(e)
+        }
+        None => Err(ApiError::new(
+            actix_web::http::StatusCode::NOT_FOUND,
+            "not_found",
+            "no such route; see /openapi.json",
+        )),
+    }
+}
+
+/// Path templates and their methods, taken from the OpenAPI document so the two cannot disagree.
+#[derive(Debug, Default)]
+pub struct RouteTable {
+    routes: Vec<(Vec<Segment>, Vec<String>)>,
+}
+
+#[derive(Debug)]
+enum Segment {
+    Literal(String),
+    Param,
+}
+
+impl RouteTable {
+    pub fn from_openapi(doc: &utoipa::openapi::OpenApi) -> Self {
+        let mut routes = Vec::new();
+        for (path, item) in doc.paths.paths.iter() {
+            let segments = path
+                .split('/')
+                .map(|s| if s.starts_with('{') { Segment::Param } else { Segment::Literal(s.to_owned()) })
+                .collect();
+            let mut methods = Vec::new();
+            let ops = [
+                ("GET", item.get.is_some()),
+                ("PUT", item.put.is_some()),
+                ("POST", item.post.is_some()),
+                ("DELETE", item.delete.is_some()),
+                ("PATCH", item.patch.is_some()),
+            ];
+            for (m, present) in ops {
+                if present {
+                    methods.push(m.to_owned());
+                }
+            }
+            if item.get.is_some() {
+                methods.push("HEAD".into());
+            }
+            routes.push((segments, methods));
+        }
+        Self { routes }
+    }
+
+    /// The methods allowed on `path`, comma-separated, if any route template matches it.
+    pub fn allowed_methods(&self, path: &str) -> Option<String> {
+        let parts: Vec<&str> = path.split('/').collect();
+        let mut allowed: Vec<&str> = Vec::new();
+        for (segments, methods) in &self.routes {
+            let matches = segments.len() == parts.len()
+                && segments.iter().zip(&parts).all(|(s, p)| match s {
+                    Segment::Literal(l) => l == p,
+                    Segment::Param => !p.is_empty(),
+                });
+            if matches {
+                allowed.extend(methods.iter().map(String::as_str));
+            }
+        }
+        if allowed.is_empty() {
+            return None;
+        }
+        allowed.dedup();
+        Some(allowed.join(", "))
+    }
+}
+
+/// Problem documents for actix's own extractor failures (query strings and paths).
+pub fn query_error(err: actix_web::error::QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::malformed(format!("invalid query string: {err}")).into()
+}
+
+pub fn path_error(err: actix_web::error::PathError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::malformed(format!("invalid path: {err}")).into()
+}

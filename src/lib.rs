@@ -1,0 +1,14 @@
+//! Qin Ao Tong: the API that links Macao residents with the government departments and businesses of
+//! Hengqin. `main.rs` only reads configuration and calls [`startup::Application`].
+
+pub mod api;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod openapi;
+pub mod seed;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

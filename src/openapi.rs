@@ -1,0 +1,89 @@
+//! The OpenAPI 3.1 document, generated from the handlers and committed as `openapi/openapi.json`.
+
+use actix_web::App;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{RefOr, Response, ResponseBuilder, content::ContentBuilder};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::AppExt;
+
+use crate::error::Problem;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Qin Ao Tong API",
+        version = "1.0.0",
+        description = "Links Macao residents with the government departments and businesses of Hengqin \
+            for immigration, residence and travel requests. Errors are RFC 9457 problem documents with a \
+            stable `code`; lists use cursor pagination.",
+        license(name = "MIT", identifier = "MIT"),
+        contact(name = "Qin Ao Tong platform team", email = "platform@qinaotong.example"),
+    ),
+    servers((url = "/", description = "This server")),
+    tags(
+        (name = "operations", description = "Health, readiness and metrics."),
+    ),
+    components(schemas(Problem)),
+    modifiers(&Security),
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build(),
+            ),
+        );
+    }
+}
+
+fn problem_response(description: &str) -> RefOr<Response> {
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                crate::error::PROBLEM_JSON,
+                ContentBuilder::new().schema(Some(utoipa::openapi::Ref::from_schema_name("Problem"))).build(),
+            )
+            .build(),
+    )
+}
+
+/// Every operation can fail with a problem document: add the shared ones an operation did not declare.
+fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
+    for item in doc.paths.paths.values_mut() {
+        let ops = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+        for op in ops.into_iter().flatten() {
+            let responses = &mut op.responses.responses;
+            for (code, text) in [
+                ("4XX", "The request was refused; see the problem document's `code`."),
+                ("5XX", "The server failed or is unavailable; retry after `Retry-After` seconds."),
+            ] {
+                responses.entry(code.to_owned()).or_insert_with(|| problem_response(text));
+            }
+        }
+    }
+}
+
+/// The whole document, exactly as the server serves it.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_, mut doc) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(crate::api::configure)
+        .split_for_parts();
+    add_common_responses(&mut doc);
+    doc
+}
+
+/// The document as committed: pretty JSON with a trailing newline.
+pub fn document_json() -> String {
+    let mut s = document().to_pretty_json().unwrap_or_default();
+    s.push('\n');
+    s
+}

@@ -1,0 +1,111 @@
+//! Builds the server from a configuration: database, migrations, seed data, routes. Tests bind port 0.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, from_fn};
+use actix_web::{App, HttpServer, web};
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::http::{self, RouteTable};
+use crate::state::AppState;
+
+pub type StartError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A built server, bound to its port but not yet running.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> Result<Self, StartError> {
+        Self::build_with_workers(config, None).await
+    }
+
+    /// As [`Application::build`], with a fixed number of HTTP workers (tests use fewer than the core count).
+    pub async fn build_with_workers(config: Config, workers: Option<usize>) -> Result<Self, StartError> {
+        config.validate()?;
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|e| format!("cannot create data folder {}: {e}", config.data_dir.display()))?;
+        let db = Db::connect(
+            &config.database_url,
+            config.db_pool_size,
+            config.db_connect_timeout,
+            config.db_queue_timeout,
+        );
+        let pool = db.pool.clone();
+        let seed_config = config.clone();
+        tokio::task::spawn_blocking(move || -> Result<(), StartError> {
+            let mut conn = pool.get().map_err(|e| format!("cannot reach the database: {e}"))?;
+            let applied = crate::db::migrate(&mut conn)?;
+            if !applied.is_empty() {
+                tracing::info!(count = applied.len(), "applied migrations");
+            }
+            crate::seed::run(&mut conn, &seed_config)?;
+            Ok(())
+        })
+        .await??;
+
+        let doc = crate::openapi::document();
+        let state = web::Data::new(AppState {
+            routes: RouteTable::from_openapi(&doc),
+            openapi_json: crate::openapi::document_json(),
+            metrics: Default::default(),
+            db,
+            config: config.clone(),
+        });
+        let listener = TcpListener::bind(&config.bind)?;
+        let port = listener.local_addr()?.port();
+        let app_state = state.clone();
+        let mut server = HttpServer::new(move || {
+            let (app, _) = App::new()
+                .into_utoipa_app()
+                .app_data(app_state.clone())
+                .app_data(web::QueryConfig::default().error_handler(http::query_error))
+                .app_data(web::PathConfig::default().error_handler(http::path_error))
+                .configure(crate::api::configure)
+                .split_for_parts();
+            app.route("/openapi.json", web::get().to(crate::api::ops::openapi_json))
+                .route("/docs", web::get().to(crate::api::ops::docs_redirect))
+                .service(
+                    SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/openapi.json")),
+                )
+                .default_service(web::to(http::fallback))
+                .wrap(Compress::default())
+                .wrap(from_fn(http::observe))
+        })
+        .listen(listener)?
+        .shutdown_timeout(config.shutdown_timeout.as_secs());
+        if let Some(n) = workers {
+            server = server.workers(n);
+        }
+        tracing::info!(
+            port,
+            database = if state.db.is_postgres { "postgres" } else { "sqlite" },
+            "listening"
+        );
+        Ok(Self { port, server: server.run(), state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// Serves until SIGINT/SIGTERM, then drains in-flight requests before returning.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+}

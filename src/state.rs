@@ -1,0 +1,16 @@
+//! What every handler can reach: configuration, database, metrics and the route table.
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::http::RouteTable;
+use crate::http::metrics::Metrics;
+
+/// Shared by every worker through `web::Data`.
+pub struct AppState {
+    pub config: Config,
+    pub db: Db,
+    pub metrics: Metrics,
+    pub routes: RouteTable,
+    /// The OpenAPI document, serialised once at start.
+    pub openapi_json: String,
+}

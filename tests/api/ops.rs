@@ -1,0 +1,68 @@
+//! Operations endpoints and the error conventions every endpoint shares.
+
+use reqwest::{Method, StatusCode};
+
+use crate::helpers::{TestApp, assert_problem};
+
+#[actix_web::test]
+async fn health_and_readiness_answer_and_echo_the_request_id() {
+    let app = TestApp::spawn().await;
+    let res =
+        app.request(Method::GET, "/healthz").header("X-Request-Id", "trace-abc-123").send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["x-request-id"], "trace-abc-123");
+    assert_eq!(res.json::<serde_json::Value>().await.unwrap()["status"], "ok");
+
+    let res = app.get("/readyz").await;
+    assert_eq!(res.status(), 200);
+    // Without a usable request id the server makes one.
+    let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(id.len(), 36);
+    let res = app
+        .request(Method::GET, "/healthz")
+        .header("X-Request-Id", "bad id with spaces")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(res.headers()["x-request-id"], "bad id with spaces");
+}
+
+#[actix_web::test]
+async fn metrics_count_requests_by_route_pattern_and_status() {
+    let app = TestApp::spawn().await;
+    app.get("/healthz").await;
+    app.get("/healthz").await;
+    app.get("/no/such/route").await;
+    let res = app.get("/metrics").await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    let text = res.text().await.unwrap();
+    assert!(
+        text.contains(r#"qat_http_requests_total{method="GET",route="/healthz",status="200"} 2"#),
+        "{text}"
+    );
+    assert!(text.contains(r#"route="unmatched",status="404"} 1"#), "{text}");
+    assert!(text.contains("qat_http_request_duration_seconds_bucket"));
+    assert!(text.contains(r#"qat_db_pool_connections{state="idle"}"#));
+}
+
+#[actix_web::test]
+async fn unknown_routes_and_wrong_methods_get_problem_documents() {
+    let app = TestApp::spawn().await;
+    assert_problem(app.get("/v1/nothing-here").await, StatusCode::NOT_FOUND, "not_found").await;
+
+    let res = app.request(Method::DELETE, "/healthz").send().await.unwrap();
+    assert_eq!(res.headers()["allow"], "GET, HEAD");
+    assert_problem(res, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;
+
+    let trace = Method::from_bytes(b"TRACE").unwrap();
+    let res = app.request(trace, "/readyz").send().await.unwrap();
+    assert_problem(res, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;
+}
+
+#[actix_web::test]
+async fn authenticated_requests_are_never_cached() {
+    let app = TestApp::spawn().await;
+    let res = app.request(Method::GET, "/healthz").bearer_auth("anything").send().await.unwrap();
+    assert_eq!(res.headers()["cache-control"], "no-store");
+}

@@ -1,0 +1,101 @@
+//! The database going away and coming back is survived without a restart (PostgreSQL through a proxy
+//! that the test can cut).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Mutex;
+use tokio::task::JoinHandle;
+
+use crate::helpers::{TestApp, assert_problem, postgres_url};
+
+/// A TCP forwarder to PostgreSQL that can refuse new connections and cut the open ones.
+struct Proxy {
+    port: u16,
+    up: Arc<AtomicBool>,
+    links: Arc<Mutex<Vec<JoinHandle<()>>>>,
+}
+
+impl Proxy {
+    async fn start(target: String) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let up = Arc::new(AtomicBool::new(true));
+        let links: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
+        let (up2, links2) = (up.clone(), links.clone());
+        actix_web::rt::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if !up2.load(Ordering::SeqCst) {
+                    continue; // dropped: the connection is refused
+                }
+                let target = target.clone();
+                let link = actix_web::rt::spawn(async move {
+                    if let Ok(mut server) = TcpStream::connect(target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+                links2.lock().await.push(link);
+            }
+        });
+        Self { port, up, links }
+    }
+
+    async fn cut(&self) {
+        self.up.store(false, Ordering::SeqCst);
+        for link in self.links.lock().await.drain(..) {
+            link.abort();
+        }
+    }
+
+    fn restore(&self) {
+        self.up.store(true, Ordering::SeqCst);
+    }
+}
+
+fn host_port(url: &str) -> String {
+    let rest = url.split("://").nth(1).unwrap_or("");
+    let authority = rest.split('/').next().unwrap_or("");
+    let host = authority.rsplit('@').next().unwrap_or("127.0.0.1:5432");
+    if host.contains(':') { host.to_owned() } else { format!("{host}:5432") }
+}
+
+#[actix_web::test]
+async fn readiness_follows_the_database_and_recovers_without_restart() {
+    let Some(admin_url) = postgres_url() else {
+        eprintln!("skipped: needs TEST_DATABASE_URL (PostgreSQL)");
+        return;
+    };
+    let proxy = Proxy::start(host_port(&admin_url)).await;
+    let proxy_port = proxy.port;
+    let app = TestApp::spawn_with(move |c| {
+        let direct = c.database_url.clone();
+        c.database_url = direct.replacen(&host_port(&direct), &format!("127.0.0.1:{proxy_port}"), 1);
+        c.db_connect_timeout = Duration::from_millis(500);
+        c.db_queue_timeout = Duration::from_millis(1500);
+    })
+    .await;
+    assert_eq!(app.get("/readyz").await.status(), 200);
+
+    proxy.cut().await;
+    let res = app.get("/readyz").await;
+    assert!(res.headers().contains_key("retry-after"));
+    let body = assert_problem(res, StatusCode::SERVICE_UNAVAILABLE, "service_unavailable").await;
+    let text = body.to_string().to_lowercase();
+    assert!(!text.contains("postgres") && !text.contains("select"), "leaks internals: {text}");
+    // Liveness does not depend on the database.
+    assert_eq!(app.get("/healthz").await.status(), 200);
+
+    proxy.restore();
+    let mut status = 0;
+    for _ in 0..20 {
+        status = app.get("/readyz").await.status().as_u16();
+        if status == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, 200, "readiness did not recover after the database returned");
+}
