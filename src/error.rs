@@ -12,9 +12,12 @@ use crate::domain::FieldError;
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// An API failure: what the caller sees (status, stable `code`, English `detail`, field errors) and,
-/// separately, a cause that is logged but never sent.
+/// separately, a cause that is logged but never sent. Boxed so that `Result`s stay small.
 #[derive(Debug)]
-pub struct ApiError {
+pub struct ApiError(Box<ApiErrorInner>);
+
+#[derive(Debug)]
+pub struct ApiErrorInner {
     pub status: StatusCode,
     pub code: Cow<'static, str>,
     pub detail: Cow<'static, str>,
@@ -22,6 +25,19 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
     pub allow: Option<String>,
     cause: Option<String>,
+}
+
+impl std::ops::Deref for ApiError {
+    type Target = ApiErrorInner;
+    fn deref(&self) -> &ApiErrorInner {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ApiError {
+    fn deref_mut(&mut self) -> &mut ApiErrorInner {
+        &mut self.0
+    }
 }
 
 /// Body of an error response (RFC 9457).
@@ -51,7 +67,7 @@ impl ApiError {
         code: impl Into<Cow<'static, str>>,
         detail: impl Into<Cow<'static, str>>,
     ) -> Self {
-        Self {
+        Self(Box::new(ApiErrorInner {
             status,
             code: code.into(),
             detail: detail.into(),
@@ -59,7 +75,7 @@ impl ApiError {
             retry_after: None,
             allow: None,
             cause: None,
-        }
+        }))
     }
 
     /// Attaches an internal cause that is logged, never sent.

@@ -2,7 +2,10 @@
 //! Hengqin. `main.rs` only reads configuration and calls [`startup::Application`].
 
 pub mod api;
+pub mod audit;
+pub mod auth;
 pub mod config;
+pub mod context;
 pub mod db;
 pub mod domain;
 pub mod error;
@@ -11,4 +14,5 @@ pub mod openapi;
 pub mod seed;
 pub mod startup;
 pub mod state;
+pub mod store;
 pub mod telemetry;

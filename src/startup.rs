@@ -8,6 +8,8 @@ use actix_web::{App, HttpServer, web};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::auth::passwords::Hasher;
+use crate::auth::tokens::TokenService;
 use crate::config::Config;
 use crate::db::Db;
 use crate::http::{self, RouteTable};
@@ -51,14 +53,26 @@ impl Application {
         })
         .await??;
 
+        let keys = crate::auth::keys::Keys::load(&config)?;
+        let tokens = TokenService::new(
+            keys,
+            config.jwt_issuer.clone(),
+            config.jwt_audience.clone(),
+            config.access_token_ttl,
+        );
+        let hasher = Hasher::new(config.hash_threads)?;
         let doc = crate::openapi::document();
         let state = web::Data::new(AppState {
+            tokens,
+            hasher,
+            revocations: Default::default(),
             routes: RouteTable::from_openapi(&doc),
             openapi_json: crate::openapi::document_json(),
             metrics: Default::default(),
             db,
             config: config.clone(),
         });
+        actix_web::rt::spawn(refresh_revocations(state.clone()));
         let listener = TcpListener::bind(&config.bind)?;
         let port = listener.local_addr()?.port();
         let app_state = state.clone();
@@ -107,5 +121,33 @@ impl Application {
 
     pub fn handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
+    }
+}
+
+/// Every two seconds, learns the sessions and API clients revoked on other instances, so their access
+/// tokens stop working everywhere within seconds.
+async fn refresh_revocations(state: web::Data<AppState>) {
+    let keep = state.tokens.ttl + std::time::Duration::from_secs(60);
+    let lookback = chrono::Duration::seconds(keep.as_secs() as i64);
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+    loop {
+        tick.tick().await;
+        let since = crate::db::types::now() - lookback;
+        let found = state
+            .db
+            .run(move |conn| {
+                let mut ids = crate::store::sessions::revoked_since(conn, since)?;
+                ids.extend(
+                    crate::store::clients::revoked_since(conn, since)?
+                        .into_iter()
+                        .map(|c| format!("client:{c}")),
+                );
+                Ok(ids)
+            })
+            .await;
+        match found {
+            Ok(ids) => state.revocations.add(ids, keep),
+            Err(e) => tracing::warn!(error = %e, "could not refresh revoked sessions"),
+        }
     }
 }

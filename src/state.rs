@@ -1,5 +1,7 @@
-//! What every handler can reach: configuration, database, metrics and the route table.
+//! What every handler can reach: configuration, database, tokens, hashing, metrics and the route table.
 
+use crate::auth::passwords::Hasher;
+use crate::auth::tokens::{Revocations, TokenService};
 use crate::config::Config;
 use crate::db::Db;
 use crate::http::RouteTable;
@@ -9,6 +11,9 @@ use crate::http::metrics::Metrics;
 pub struct AppState {
     pub config: Config,
     pub db: Db,
+    pub tokens: TokenService,
+    pub revocations: Revocations,
+    pub hasher: Hasher,
     pub metrics: Metrics,
     pub routes: RouteTable,
     /// The OpenAPI document, serialised once at start.

@@ -40,7 +40,7 @@ pub async fn healthz() -> HttpResponse {
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     use diesel::connection::SimpleConnection;
-    state.db.run(|conn| conn.batch_execute("SELECT 1").map_err(|e| ApiError::unavailable(e))).await?;
+    state.db.run(|conn| conn.batch_execute("SELECT 1").map_err(ApiError::unavailable)).await?;
     Ok(HttpResponse::Ok().json(Health { status: "ready".into() }))
 }
 

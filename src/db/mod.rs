@@ -123,15 +123,14 @@ impl Db {
             .map_err(ApiError::unavailable)?;
         let pool = self.pool.clone();
         let span = tracing::Span::current();
-        let result = actix_web::web::block(move || {
+        actix_web::web::block(move || {
             let _entered = span.enter();
             let _permit = permit;
             let mut conn = pool.get()?;
             f(&mut conn)
         })
         .instrument(tracing::Span::current())
-        .await?;
-        result
+        .await?
     }
 
     /// Runs `f` inside one write transaction.

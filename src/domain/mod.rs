@@ -1,12 +1,12 @@
 //! Pure domain rules: no HTTP, no database. Everything here is tested without a server.
 
-//TMP pub mod calendar;
-//TMP pub mod contact;
-//TMP pub mod form;
-//TMP pub mod identity;
-//TMP pub mod locale;
-//TMP pub mod password;
-//TMP pub mod status;
+pub mod calendar;
+pub mod contact;
+pub mod form;
+pub mod identity;
+pub mod locale;
+pub mod password;
+pub mod status;
 
 use serde::{Deserialize, Serialize};
 

@@ -140,3 +140,95 @@ pub async fn assert_problem(res: Response, status: StatusCode, code: &str) -> Va
     assert!(body["title"].is_string() && body["detail"].is_string());
     body
 }
+
+/// A logged-in person.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub token: String,
+    pub refresh: String,
+    pub session_id: String,
+}
+
+pub const ADMIN_EMAIL: &str = "admin@qinaotong.example";
+pub const STRONG_PASSWORD: &str = "Lotus-Bridge-2026";
+
+impl TestApp {
+    pub async fn send_json(&self, method: Method, path: &str, token: Option<&str>, body: &Value) -> Response {
+        let mut req = self.request(method, path).json(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.expect("request")
+    }
+
+    pub async fn get_as(&self, path: &str, token: &str) -> Response {
+        self.request(Method::GET, path).bearer_auth(token).send().await.expect("request")
+    }
+
+    pub async fn login(&self, login: &str, password: &str) -> Response {
+        self.post_json("/v1/auth/login", &serde_json::json!({"login": login, "password": password})).await
+    }
+
+    /// Logs in and returns the session, asserting success.
+    pub async fn session(&self, login: &str, password: &str) -> Session {
+        let res = self.login(login, password).await;
+        assert_eq!(res.status(), 200, "login of {login} failed");
+        let body: Value = res.json().await.unwrap();
+        Session {
+            token: body["access_token"].as_str().unwrap().to_owned(),
+            refresh: body["refresh_token"].as_str().unwrap().to_owned(),
+            session_id: body["session_id"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    pub async fn admin(&self) -> Session {
+        self.session(ADMIN_EMAIL, qinaotong::config::DEV_ADMIN_PASSWORD).await
+    }
+
+    /// Registers a resident with this email and logs in.
+    pub async fn resident(&self, email: &str) -> Session {
+        let res = self
+            .post_json(
+                "/v1/auth/register",
+                &serde_json::json!({"email": email, "password": STRONG_PASSWORD, "full_name": "Chan Siu Ming"}),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "registration of {email} failed: {}", res.text().await.unwrap());
+        self.session(email, STRONG_PASSWORD).await
+    }
+
+    /// Runs a closure against the server's database (for asserting side effects).
+    pub async fn db<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut qinaotong::db::DbConn) -> T + Send + 'static,
+    ) -> T {
+        self.state.db.run(move |c| Ok(f(c))).await.expect("database")
+    }
+
+    /// Audit actions recorded so far, oldest first.
+    pub async fn audit_actions(&self) -> Vec<(String, i32)> {
+        use diesel::prelude::*;
+        use qinaotong::db::schema::audit_events::dsl as a;
+        self.db(|c| {
+            a::audit_events
+                .order((a::created_at.asc(), a::id.asc()))
+                .select((a::action, a::result))
+                .load::<(String, i32)>(c)
+                .unwrap()
+        })
+        .await
+    }
+
+    /// The id of a demo organisation by code (needs demo data).
+    pub async fn org_id(&self, code: &'static str) -> String {
+        use diesel::prelude::*;
+        use qinaotong::db::schema::organisations::dsl as o;
+        self.db(move |c| o::organisations.filter(o::code.eq(code)).select(o::id).first::<String>(c).unwrap())
+            .await
+    }
+}
+
+/// Starts a server with the demo catalogue and accounts.
+pub async fn spawn_demo() -> TestApp {
+    TestApp::spawn_with(|c| c.demo_data = true).await
+}

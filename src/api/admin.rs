@@ -1,0 +1,239 @@
+//! Platform administration: staff accounts and API clients.
+
+use actix_web::{HttpResponse, post, web};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::api::auth::check_full_name;
+use crate::api::me::Me;
+use crate::audit::Audit;
+use crate::auth::{Principal, random_token, sha256_hex};
+use crate::context::RequestContext;
+use crate::db::DbConn;
+use crate::db::schema::organisations;
+use crate::db::types::{new_id, now, utc};
+use crate::domain::FieldError;
+use crate::domain::contact::Email;
+use crate::domain::password::NewPassword;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::http::json::Json;
+use crate::state::AppState;
+use crate::store::accounts::{self, Account};
+use crate::store::clients::{self, ApiClient};
+
+/// Scopes an API client may hold.
+pub const SCOPES: [&str; 3] = ["applications:read", "applications:write", "webhooks:manage"];
+
+fn organisation_exists(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
+    Ok(organisations::table.find(id).select(organisations::id).first::<String>(conn).optional()?.is_some())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"email": "officer.lei@hq-entry-exit.example", "password": "Harbour-Lantern-77",
+    "full_name": "Lei Ka Man", "role": "officer", "organisation_id": "0193a1c2-7b1c-7608-88ad-7c94b44a700f"}))]
+pub struct CreateStaffAccount {
+    pub email: String,
+    pub password: String,
+    pub full_name: String,
+    /// `officer`, `supervisor` or `admin`.
+    pub role: String,
+    /// Required for officers and supervisors; refused for admins, who are platform-wide.
+    pub organisation_id: Option<String>,
+}
+
+/// Create a staff or admin account
+#[utoipa::path(
+    tag = "admin",
+    operation_id = "createStaffAccount",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response.")),
+    request_body = CreateStaffAccount,
+    responses(
+        (status = 201, description = "The account was created.", body = Me,
+            headers(("Location" = String, description = "URL of the account"))),
+        (status = 409, description = "The email is already registered.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/admin/staff")]
+pub async fn create_staff_account(
+    state: web::Data<AppState>,
+    p: Principal,
+    ctx: RequestContext,
+    body: Json<CreateStaffAccount>,
+) -> ApiResult<HttpResponse> {
+    p.admin()?;
+    let body = body.0;
+    let mut errors = Vec::new();
+    let email = Email::parse(&body.email)
+        .map_err(|e| errors.push(FieldError::new("email", e.code(), e.message())))
+        .ok();
+    let full_name = check_full_name(&body.full_name, &mut errors);
+    let role = body.role.as_str();
+    if !["officer", "supervisor", "admin"].contains(&role) {
+        errors.push(FieldError::new("role", "invalid_option", "role must be officer, supervisor or admin"));
+    }
+    match (role, &body.organisation_id) {
+        ("admin", Some(_)) => errors.push(FieldError::new(
+            "organisation_id",
+            "not_allowed",
+            "admins are platform-wide and belong to no organisation",
+        )),
+        ("officer" | "supervisor", None) => {
+            errors.push(FieldError::new("organisation_id", "required", "staff belong to one organisation"))
+        }
+        _ => {}
+    }
+    let local =
+        email.as_ref().map(|e| e.as_str().split('@').next().unwrap_or("").to_owned()).unwrap_or_default();
+    let password = NewPassword::parse(&body.password, &[&full_name, &local])
+        .map_err(|e| errors.push(FieldError::new("password", e.code(), e.message())))
+        .ok();
+    let (Some(email), Some(password)) = (email, password) else { return Err(ApiError::validation(errors)) };
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let hash = state.hasher.hash(password.expose().to_owned()).await?;
+    let t = now();
+    let account = Account {
+        id: new_id(),
+        role: role.to_owned(),
+        organisation_id: body.organisation_id,
+        email: Some(email.into_inner()),
+        phone: None,
+        password_hash: hash,
+        full_name,
+        preferred_language: "zh-Hant".into(),
+        status: accounts::ACTIVE.into(),
+        created_at: t,
+        updated_at: t,
+    };
+    let audit = Audit::by(&p, &ctx, "staff.create").target("account", &account.id).result(201);
+    let account = state
+        .db
+        .write(move |conn| {
+            if let Some(org) = &account.organisation_id
+                && !organisation_exists(conn, org)?
+            {
+                return Err(ApiError::field("organisation_id", "unknown", "no organisation has this id"));
+            }
+            if accounts::login_taken(conn, account.email.as_deref().unwrap_or_default(), None)? {
+                return Err(ApiError::conflict("login_taken", "this email is already registered"));
+            }
+            accounts::insert(conn, &account)?;
+            audit.write(conn)?;
+            Ok(account)
+        })
+        .await?;
+    let location = format!("/v1/admin/staff/{}", account.id);
+    Ok(HttpResponse::Created().insert_header(("Location", location)).json(Me::from(account)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"organisation_id": "0193a1c2-7b1c-7608-88ad-7c94b44a700f", "name": "Case system",
+    "scopes": ["applications:read", "webhooks:manage"]}))]
+pub struct CreateApiClient {
+    pub organisation_id: String,
+    pub name: String,
+    /// Any of `applications:read`, `applications:write`, `webhooks:manage`.
+    pub scopes: Vec<String>,
+}
+
+/// A new API client. `client_secret` is shown only in this response: store it now.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CreatedApiClient {
+    pub id: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub organisation_id: String,
+    pub name: String,
+    pub scopes: Vec<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Create an API client for an organisation
+///
+/// Returns the client secret once; only its hash is kept.
+#[utoipa::path(
+    tag = "admin",
+    operation_id = "createApiClient",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response.")),
+    request_body = CreateApiClient,
+    responses(
+        (status = 201, description = "The client was created.", body = CreatedApiClient,
+            headers(("Location" = String, description = "URL of the client"))),
+        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/admin/api-clients")]
+pub async fn create_api_client(
+    state: web::Data<AppState>,
+    p: Principal,
+    ctx: RequestContext,
+    body: Json<CreateApiClient>,
+) -> ApiResult<HttpResponse> {
+    p.admin()?;
+    let body = body.0;
+    let mut errors = Vec::new();
+    let name = body.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 100 {
+        errors.push(FieldError::new("name", "invalid_length", "name must be 1 to 100 characters"));
+    }
+    let mut scopes: Vec<String> = Vec::new();
+    for (i, s) in body.scopes.iter().enumerate() {
+        if !SCOPES.contains(&s.as_str()) {
+            errors.push(FieldError::new(
+                format!("scopes[{i}]"),
+                "invalid_option",
+                format!("unknown scope {s:?}"),
+            ));
+        } else if !scopes.contains(s) {
+            scopes.push(s.clone());
+        }
+    }
+    if body.scopes.is_empty() {
+        errors.push(FieldError::new("scopes", "required", "give at least one scope"));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let secret = format!("qcs_{}", random_token());
+    let t = now();
+    let client = ApiClient {
+        id: new_id(),
+        client_id: format!("qac_{}", &uuid::Uuid::now_v7().simple().to_string()[8..]),
+        organisation_id: body.organisation_id,
+        name,
+        secret_hash: sha256_hex(&secret),
+        scopes: scopes.join(" "),
+        created_at: t,
+        updated_at: t,
+        revoked_at: None,
+    };
+    let audit = Audit::by(&p, &ctx, "api_client.create").target("api_client", &client.client_id).result(201);
+    let client = state
+        .db
+        .write(move |conn| {
+            if !organisation_exists(conn, &client.organisation_id)? {
+                return Err(ApiError::field("organisation_id", "unknown", "no organisation has this id"));
+            }
+            clients::insert(conn, &client)?;
+            audit.write(conn)?;
+            Ok(client)
+        })
+        .await?;
+    let location = format!("/v1/admin/api-clients/{}", client.id);
+    Ok(HttpResponse::Created().insert_header(("Location", location)).json(CreatedApiClient {
+        id: client.id,
+        client_id: client.client_id,
+        client_secret: secret,
+        organisation_id: client.organisation_id,
+        name: client.name,
+        scopes,
+        created_at: utc(client.created_at),
+    }))
+}

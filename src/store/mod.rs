@@ -1,0 +1,9 @@
+//! Persistence: functions over `&mut DbConn` that compose inside one transaction. Lookups always carry
+//! the owner or organisation, so a foreign id is simply not found.
+
+pub mod accounts;
+pub mod audit;
+pub mod clients;
+pub mod identity_documents;
+pub mod sessions;
+pub mod throttle;
