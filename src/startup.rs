@@ -66,6 +66,7 @@ impl Application {
             tokens,
             hasher,
             revocations: Default::default(),
+            in_flight: Default::default(),
             routes: RouteTable::from_openapi(&doc),
             openapi_json: crate::openapi::document_json(),
             metrics: Default::default(),

@@ -16,6 +16,7 @@ pub struct AppState {
     pub hasher: Hasher,
     pub metrics: Metrics,
     pub routes: RouteTable,
+    pub in_flight: crate::idempotency::InFlight,
     /// The OpenAPI document, serialised once at start.
     pub openapi_json: String,
 }

@@ -1,8 +1,12 @@
 //! HTTP handlers, one module per resource. Handlers parse and authorise; domain code decides.
 
 pub mod admin;
+pub mod applications;
 pub mod auth;
+pub mod catalogue;
+pub mod documents;
 pub mod me;
+pub mod notifications;
 pub mod oauth;
 pub mod ops;
 pub mod pagination;
@@ -29,5 +33,24 @@ fn v1(cfg: &mut ServiceConfig) {
         .service(me::revoke_session)
         .service(me::add_identity_document)
         .service(me::list_identity_documents);
-    cfg.service(admin::create_staff_account).service(admin::create_api_client);
+    cfg.service(catalogue::list_organisations)
+        .service(catalogue::list_services)
+        .service(catalogue::get_service);
+    cfg.service(applications::create_application)
+        .service(applications::list_my_applications)
+        .service(applications::get_application)
+        .service(applications::update_application)
+        .service(applications::submit_application)
+        .service(applications::withdraw_application)
+        .service(applications::list_application_events)
+        .service(documents::upload_document)
+        .service(documents::list_documents)
+        .service(documents::download_document);
+    cfg.service(notifications::list_notifications).service(notifications::mark_notification_read);
+    cfg.service(admin::create_staff_account)
+        .service(admin::create_api_client)
+        .service(catalogue::create_organisation)
+        .service(catalogue::create_service)
+        .service(catalogue::create_service_version)
+        .service(catalogue::publish_service_version);
 }

@@ -45,7 +45,6 @@ diesel::table! {
 
 diesel::joinable!(services -> organisations (organisation_id));
 diesel::joinable!(service_versions -> services (service_id));
-diesel::allow_tables_to_appear_in_same_query!(organisations, services, service_versions);
 
 diesel::table! {
     accounts (id) {
@@ -144,7 +143,7 @@ diesel::table! {
         key -> Text,
         fingerprint -> Text,
         status -> Integer,
-        location -> Nullable<Text>,
+        headers -> Text,
         body -> Text,
         created_at -> Timestamp,
     }
@@ -154,4 +153,106 @@ diesel::joinable!(sessions -> accounts (account_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(identity_documents -> accounts (account_id));
 diesel::joinable!(api_clients -> organisations (organisation_id));
-diesel::allow_tables_to_appear_in_same_query!(accounts, sessions, refresh_tokens, organisations, api_clients);
+
+diesel::table! {
+    applications (id) {
+        id -> Text,
+        reference -> Text,
+        service_id -> Text,
+        service_version -> Integer,
+        organisation_id -> Text,
+        resident_id -> Text,
+        status -> Text,
+        form_data -> Text,
+        assignee_id -> Nullable<Text>,
+        due_at -> Nullable<Timestamp>,
+        decision_reason -> Nullable<Text>,
+        submitted_at -> Nullable<Timestamp>,
+        needs_info_since -> Nullable<Timestamp>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    application_events (id) {
+        id -> Text,
+        application_id -> Text,
+        actor_type -> Text,
+        actor_id -> Nullable<Text>,
+        action -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Nullable<Text>,
+        comment -> Nullable<Text>,
+        visible_to_resident -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Text,
+        account_id -> Text,
+        application_id -> Nullable<Text>,
+        event_id -> Nullable<Text>,
+        kind -> Text,
+        title -> Text,
+        body -> Text,
+        is_read -> Bool,
+        read_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    documents (id) {
+        id -> Text,
+        application_id -> Text,
+        kind -> Text,
+        original_name -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        storage_key -> Text,
+        uploaded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox_events (id) {
+        id -> Text,
+        organisation_id -> Text,
+        application_id -> Text,
+        event_type -> Text,
+        payload -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reference_counters (name) {
+        name -> Text,
+        value -> BigInt,
+    }
+}
+
+diesel::joinable!(applications -> services (service_id));
+diesel::joinable!(application_events -> applications (application_id));
+diesel::joinable!(documents -> applications (application_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    accounts,
+    api_clients,
+    application_events,
+    applications,
+    documents,
+    identity_documents,
+    organisations,
+    refresh_tokens,
+    service_versions,
+    services,
+    sessions,
+);

@@ -32,7 +32,7 @@ pub const PATTERN_SIZE_LIMIT: usize = 1 << 20;
 pub const KEY_MAX_LEN: usize = 63;
 
 /// What a field holds and how it is entered. Serialised in snake_case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldType {
     Text,
@@ -94,14 +94,14 @@ impl FieldType {
 }
 
 /// One choice of a select or multiselect field. `value` is what is stored; `label` is shown.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FieldOption {
     pub value: String,
     pub label: LocalizedText,
 }
 
 /// One field of a form, as an admin defines it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FieldDefinition {
     /// Key of the value in the submitted data; snake_case, unique within the form.
     pub key: String,
@@ -127,7 +127,7 @@ pub struct FieldDefinition {
 }
 
 /// A document the resident uploads with the application, such as a passport photo.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DocumentRequirement {
     /// Identifies the upload; same rule as field keys, unique within the form.
     pub kind: String,
@@ -137,7 +137,7 @@ pub struct DocumentRequirement {
 }
 
 /// The form of one service version: its fields in display order and the documents it asks for.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FormDefinition {
     pub fields: Vec<FieldDefinition>,
     #[serde(default)]

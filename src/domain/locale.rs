@@ -172,7 +172,7 @@ fn parse_qvalue(s: &str) -> Option<u16> {
 ///
 /// Serialised as an object keyed by locale tag; missing keys deserialise as empty texts.
 /// A text that is empty or only whitespace counts as missing everywhere in this type.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LocalizedText {
     #[serde(rename = "zh-Hant", default)]
     pub zh_hant: String,

@@ -79,6 +79,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<usize>().ok());
         let mut payload = payload.take();
+        let req = req.clone();
         Box::pin(async move {
             if !json {
                 return Err(ApiError::unsupported_media_type("the body must be application/json"));
@@ -86,8 +87,13 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
             if declared.is_some_and(|n| n > limit) {
                 return Err(ApiError::payload_too_large(format!("the body is larger than {limit} bytes")));
             }
-            let body = read_body(&mut payload, limit).await?;
-            parse(&body).map(Json)
+            let body = read_body(&mut payload, limit).await?.freeze();
+            let parsed = parse(&body).map(Json);
+            if parsed.is_ok() {
+                use actix_web::HttpMessage;
+                req.extensions_mut().insert(crate::idempotency::RawBody(body));
+            }
+            parsed
         })
     }
 }

@@ -1,6 +1,8 @@
 //! HTTP plumbing shared by every endpoint: request ids, logs and metrics, JSON bodies, unknown routes.
 
+pub mod etag;
 pub mod json;
+pub mod language;
 pub mod metrics;
 
 use std::time::Instant;

@@ -2,7 +2,9 @@
 //! the owner or organisation, so a foreign id is simply not found.
 
 pub mod accounts;
+pub mod applications;
 pub mod audit;
+pub mod catalogue;
 pub mod clients;
 pub mod identity_documents;
 pub mod sessions;

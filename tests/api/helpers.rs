@@ -232,3 +232,97 @@ impl TestApp {
 pub async fn spawn_demo() -> TestApp {
     TestApp::spawn_with(|c| c.demo_data = true).await
 }
+
+/// Four-language text for test fixtures.
+pub fn t4(en: &str) -> Value {
+    serde_json::json!({"zh-Hant": format!("{en}（繁）"), "zh-Hans": format!("{en}（简）"), "pt": format!("{en} (pt)"), "en": en})
+}
+
+/// A form exercising every kind of field, with one required document.
+pub fn test_form() -> Value {
+    serde_json::json!({
+        "fields": [
+            {"key": "full_name", "type": "text", "required": true, "label": t4("Full name"), "min": 2, "max": 50},
+            {"key": "date_of_birth", "type": "date", "required": true, "label": t4("Date of birth"), "min": "1900-01-01", "max": "2026-01-01"},
+            {"key": "household_size", "type": "number", "required": false, "label": t4("Household"), "min": 1, "max": 20},
+            {"key": "purpose", "type": "select", "required": true, "label": t4("Purpose"),
+             "options": [{"value": "work", "label": t4("Work")}, {"value": "study", "label": t4("Study")}]},
+            {"key": "languages", "type": "multiselect", "required": false, "label": t4("Languages"), "min": 1, "max": 2,
+             "options": [{"value": "yue", "label": t4("Cantonese")}, {"value": "pt", "label": t4("Portuguese")}, {"value": "en", "label": t4("English")}]},
+            {"key": "has_property", "type": "boolean", "required": false, "label": t4("Owns property")},
+            {"key": "email", "type": "email", "required": false, "label": t4("Email")},
+            {"key": "phone", "type": "phone", "required": false, "label": t4("Phone")},
+            {"key": "macao_id", "type": "macao_id", "required": true, "label": t4("Macao ID")},
+            {"key": "permit", "type": "mainland_travel_permit", "required": false, "label": t4("Travel permit")},
+            {"key": "mainland_id", "type": "mainland_id", "required": false, "label": t4("Mainland ID")},
+            {"key": "postcode", "type": "text", "required": false, "label": t4("Postcode"), "pattern": "[0-9]{6}"}
+        ],
+        "documents": [
+            {"kind": "photo", "required": true, "label": t4("Photo")},
+            {"kind": "proof_of_address", "required": false, "label": t4("Proof of address")}
+        ]
+    })
+}
+
+/// Form data that passes `test_form` at submission.
+pub fn valid_form_data() -> Value {
+    serde_json::json!({"full_name": "Chan Tai Man", "date_of_birth": "1990-03-07", "purpose": "work", "macao_id": "1234567(3)"})
+}
+
+pub const PDF: &[u8] = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+
+impl TestApp {
+    /// Creates an organisation and a service with `test_form` as an admin; returns (org id, service id).
+    pub async fn test_service(&self, admin: &Session, code: &str) -> (String, String) {
+        let res = self
+            .send_json(Method::POST, "/v1/admin/organisations", Some(&admin.token),
+                &serde_json::json!({"code": format!("{code}-org"), "kind": "government", "jurisdiction": "macao",
+                    "name": t4("Test Bureau"), "description": t4("A bureau for tests"), "holidays": ["2026-12-25"]}))
+            .await;
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+        let org: Value = res.json().await.unwrap();
+        let org_id = org["id"].as_str().unwrap().to_owned();
+        let res = self
+            .send_json(Method::POST, "/v1/admin/services", Some(&admin.token),
+                &serde_json::json!({"organisation_id": org_id, "code": code, "category": "residence",
+                    "name": t4(&format!("Service {code}")), "description": t4("Desc"), "instructions": t4("Do this"),
+                    "eligibility": t4("Everyone"), "fee_amount": 5000, "fee_currency": "MOP", "sla_days": 10, "form": test_form()}))
+            .await;
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+        let service: Value = res.json().await.unwrap();
+        (org_id, service["id"].as_str().unwrap().to_owned())
+    }
+
+    pub async fn create_application(&self, token: &str, service_id: &str, data: Value) -> Response {
+        self.send_json(
+            Method::POST,
+            "/v1/applications",
+            Some(token),
+            &serde_json::json!({"service_id": service_id, "form_data": data}),
+        )
+        .await
+    }
+
+    pub async fn upload(
+        &self,
+        token: &str,
+        app_id: &str,
+        kind: &str,
+        name: &str,
+        bytes: Vec<u8>,
+    ) -> Response {
+        let form = reqwest::multipart::Form::new()
+            .text("kind", kind.to_owned())
+            .part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()));
+        self.request(Method::POST, &format!("/v1/applications/{app_id}/documents"))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload")
+    }
+}
+
+pub fn etag_of(res: &Response) -> String {
+    res.headers()["etag"].to_str().unwrap().to_owned()
+}

@@ -1,8 +1,12 @@
 //! Integration tests: each test starts the real server over HTTP on a fresh database.
 
 mod accounts;
+mod applications;
+mod catalogue;
 mod clients;
+mod documents;
 mod helpers;
+mod idempotency;
 mod identity_documents;
 mod openapi;
 mod ops;

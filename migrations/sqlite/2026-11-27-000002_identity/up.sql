@@ -92,7 +92,7 @@ CREATE TABLE idempotency_keys (
     key TEXT NOT NULL,
     fingerprint TEXT NOT NULL,
     status INTEGER NOT NULL,
-    location TEXT,
+    headers TEXT NOT NULL,
     body TEXT NOT NULL,
     created_at TIMESTAMP NOT NULL,
     PRIMARY KEY (owner, operation, key)

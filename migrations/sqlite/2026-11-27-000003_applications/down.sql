@@ -1,0 +1,6 @@
+DROP TABLE reference_counters;
+DROP TABLE outbox_events;
+DROP TABLE documents;
+DROP TABLE notifications;
+DROP TABLE application_events;
+DROP TABLE applications;

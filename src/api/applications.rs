@@ -1,0 +1,510 @@
+//! A resident's applications: draft, edit, submit, withdraw, follow.
+
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::catalogue::parse_form;
+use crate::api::pagination::{Page, PageParams, page, time_key};
+use crate::auth::Principal;
+use crate::db::DbConn;
+use crate::db::types::{new_id, now, utc};
+use crate::domain::form::{self, Mode};
+use crate::domain::status::{Action, ApplicationStatus};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::http::etag::{IfMatch, etag};
+use crate::http::json::Json;
+use crate::idempotency::{self, Begin, Created};
+use crate::state::AppState;
+use crate::store::applications::{self as store, Application, Event};
+use crate::store::catalogue;
+use crate::workflow::{self, Actor};
+
+/// An application as its resident sees it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ApplicationView {
+    pub id: String,
+    /// Human reference such as `HQ-2026-000123`; unique and never reused.
+    pub reference: String,
+    /// `draft`, `submitted`, `in_review`, `needs_info`, `approved`, `rejected` or `withdrawn`.
+    pub status: String,
+    pub service_id: String,
+    /// The form version the application is judged against.
+    pub service_version: i32,
+    pub organisation_id: String,
+    #[schema(value_type = Object)]
+    pub form_data: Value,
+    /// Staff member handling it (organisation views only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignee_id: Option<String>,
+    /// End of the service-level target, counted in working days from submission.
+    pub due_at: Option<DateTime<Utc>>,
+    pub decision_reason: Option<String>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// When the decision was taken (approved or rejected applications; they never change afterwards).
+    pub decided_at: Option<DateTime<Utc>>,
+    /// Changes with every change of form data, status, assignee or documents; the ETag is `"<version>"`.
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl ApplicationView {
+    pub fn new(a: Application, with_assignee: bool) -> Self {
+        let decided = matches!(a.status.as_str(), "approved" | "rejected");
+        Self {
+            decided_at: decided.then(|| utc(a.updated_at)),
+            form_data: serde_json::from_str(&a.form_data).unwrap_or(Value::Object(Default::default())),
+            id: a.id,
+            reference: a.reference,
+            status: a.status,
+            service_id: a.service_id,
+            service_version: a.service_version,
+            organisation_id: a.organisation_id,
+            assignee_id: if with_assignee { a.assignee_id } else { None },
+            due_at: a.due_at.map(utc),
+            decision_reason: a.decision_reason,
+            submitted_at: a.submitted_at.map(utc),
+            version: a.version,
+            created_at: utc(a.created_at),
+            updated_at: utc(a.updated_at),
+        }
+    }
+}
+
+/// A single application with its ETag.
+pub fn respond(a: Application, with_assignee: bool) -> HttpResponse {
+    HttpResponse::Ok().insert_header(("ETag", etag(a.version))).json(ApplicationView::new(a, with_assignee))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"service_id": "0193a1c2-7b1c-7608-88ad-7c94b44a700f",
+    "form_data": {"full_name": "Chan Tai Man", "macao_id": "1234567(3)", "travel_date": "2026-12-20"}, "submit": true}))]
+pub struct CreateApplication {
+    pub service_id: String,
+    /// Values keyed by field key. Drafts are checked for types and unknown fields only.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub form_data: Value,
+    /// Submit at once: only for services that need no documents.
+    #[serde(default)]
+    pub submit: bool,
+}
+
+fn reference(number: i64) -> String {
+    let year = Utc::now().with_timezone(&chrono_tz::Asia::Macau).format("%Y");
+    format!("HQ-{year}-{number:06}")
+}
+
+fn resident_actor(id: &str) -> Actor {
+    Actor { actor_type: "resident", id: id.to_owned() }
+}
+
+/// Checks form data and documents for submission; every problem at once.
+fn check_submission(conn: &mut DbConn, app: &Application) -> ApiResult<serde_json::Map<String, Value>> {
+    let version = catalogue::find_version(conn, &app.service_id, app.service_version)?;
+    let def = parse_form(&version.form)?;
+    let data: Value = serde_json::from_str(&app.form_data).unwrap_or(Value::Null);
+    let mut errors = Vec::new();
+    let normalised = form::validate(&def, &data, Mode::Submit).map_err(|e| errors.extend(e)).ok();
+    let docs = store::list_documents(conn, &app.id)?;
+    let kinds: Vec<&str> = docs.iter().map(|d| d.kind.as_str()).collect();
+    errors.extend(form::missing_documents(&def, &kinds));
+    match normalised {
+        Some(n) if errors.is_empty() => Ok(n),
+        _ => Err(ApiError::validation(errors)),
+    }
+}
+
+/// Create an application
+///
+/// Creates a draft for the service's live form version, or submits it at once with `submit: true`.
+#[utoipa::path(
+    tag = "applications",
+    operation_id = "createApplication",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response.")),
+    request_body = CreateApplication,
+    responses(
+        (status = 201, description = "The application.", body = ApplicationView,
+            headers(("Location" = String, description = "URL of the application"), ("ETag" = String, description = "Current version"))),
+        (status = 409, description = "An idempotent duplicate is still being processed.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 422, description = "Unknown service or invalid form data, one entry per field.", body = Problem,
+            content_type = "application/problem+json"),
+    )
+)]
+#[post("/applications")]
+pub async fn create_application(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    p: Principal,
+    body: Json<CreateApplication>,
+) -> ApiResult<HttpResponse> {
+    let resident = p.resident()?.to_owned();
+    let idem = match idempotency::begin(
+        &req,
+        &state,
+        &resident,
+        "createApplication",
+        idempotency::json_fingerprint(&req),
+    )
+    .await?
+    {
+        Begin::Replay(res) => return Ok(res),
+        Begin::Fresh(i) => Some(i),
+        Begin::None => None,
+    };
+    let record = idem.as_ref().map(|i| i.record());
+    let body = body.0;
+    let created = state
+        .db
+        .write(move |conn| {
+            let service = catalogue::find_live_service(conn, &body.service_id)
+                .map_err(|_| ApiError::field("service_id", "unknown", "no live service has this id"))?;
+            let version_no = service.live_version.unwrap_or(1);
+            let def = parse_form(&catalogue::find_version(conn, &service.id, version_no)?.form)?;
+            let data =
+                if body.form_data.is_null() { Value::Object(Default::default()) } else { body.form_data };
+            let normalised = form::validate(&def, &data, Mode::Draft).map_err(ApiError::validation)?;
+            let t = now();
+            let mut app = Application {
+                id: new_id(),
+                reference: reference(store::next_reference_number(conn)?),
+                service_id: service.id.clone(),
+                service_version: version_no,
+                organisation_id: service.organisation_id.clone(),
+                resident_id: resident.clone(),
+                status: ApplicationStatus::Draft.as_str().into(),
+                form_data: Value::Object(normalised).to_string(),
+                assignee_id: None,
+                due_at: None,
+                decision_reason: None,
+                submitted_at: None,
+                needs_info_since: None,
+                version: 1,
+                created_at: t,
+                updated_at: t,
+            };
+            store::insert(conn, &app)?;
+            store::insert_event(
+                conn,
+                &Event {
+                    id: new_id(),
+                    application_id: app.id.clone(),
+                    actor_type: "resident".into(),
+                    actor_id: Some(resident.clone()),
+                    action: "create".into(),
+                    from_status: None,
+                    to_status: Some(app.status.clone()),
+                    comment: None,
+                    visible_to_resident: true,
+                    created_at: t,
+                },
+            )?;
+            if body.submit {
+                check_submission(conn, &app)?;
+                app = workflow::apply(conn, &app, Action::Submit, &resident_actor(&resident), None)?;
+            }
+            let response = Created::new(
+                format!("/v1/applications/{}", app.id),
+                Some(etag(app.version)),
+                &ApplicationView::new(app, false),
+            )?;
+            response.remember(conn, record.as_ref())?;
+            Ok(response)
+        })
+        .await?;
+    Ok(created.respond())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ApplicationQuery {
+    /// Only applications in this status.
+    pub status: Option<String>,
+    pub service_id: Option<String>,
+    /// Only applications changed at or after this time (RFC 3339), for syncing.
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+pub fn parse_status_filter(s: &Option<String>) -> ApiResult<Option<String>> {
+    match s {
+        None => Ok(None),
+        Some(v) => ApplicationStatus::parse(v).map(|st| Some(st.as_str().to_owned())).ok_or_else(|| {
+            ApiError::field("status", "invalid_option", "status must be one of draft, submitted, in_review, needs_info, approved, rejected, withdrawn")
+        }),
+    }
+}
+
+pub fn since(t: Option<DateTime<Utc>>) -> Option<NaiveDateTime> {
+    t.map(|t| t.naive_utc())
+}
+
+/// List the caller's applications
+///
+/// Newest first. `updated_since` returns what changed since a previous sync.
+#[utoipa::path(
+    tag = "applications",
+    operation_id = "listMyApplications",
+    security(("bearer" = [])),
+    params(ApplicationQuery, PageParams),
+    responses((status = 200, description = "A page of applications.", body = Page<ApplicationView>))
+)]
+#[get("/applications")]
+pub async fn list_my_applications(
+    state: web::Data<AppState>,
+    p: Principal,
+    filter: web::Query<ApplicationQuery>,
+    q: web::Query<PageParams>,
+) -> ApiResult<HttpResponse> {
+    let resident = p.resident()?.to_owned();
+    let (limit, after) = (q.limit()?, q.time_cursor()?);
+    let f = store::ResidentFilter {
+        status: parse_status_filter(&filter.status)?,
+        service_id: filter.service_id.clone(),
+        updated_since: since(filter.updated_since),
+    };
+    let rows =
+        state.db.run(move |conn| Ok(store::list_for_resident(conn, &resident, f, after, limit + 1)?)).await?;
+    let body =
+        page(rows, limit, |a| (time_key(a.created_at), a.id.clone()), |a| ApplicationView::new(a, false));
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// Get one of the caller's applications
+#[utoipa::path(
+    tag = "applications",
+    operation_id = "getApplication",
+    security(("bearer" = [])),
+    params(("application_id" = String, Path, description = "Application id")),
+    responses(
+        (status = 200, description = "The application.", body = ApplicationView,
+            headers(("ETag" = String, description = "Current version, for If-Match"))),
+        (status = 404, description = "No such application of the caller.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/applications/{application_id}")]
+pub async fn get_application(
+    state: web::Data<AppState>,
+    p: Principal,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let resident = p.resident()?.to_owned();
+    let id = path.into_inner();
+    let app = state.db.run(move |conn| Ok(store::find_for_resident(conn, &id, &resident)?)).await?;
+    Ok(respond(app, false))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UpdateApplication {
+    /// Replaces the stored form data as a whole.
+    #[schema(value_type = Object)]
+    pub form_data: Value,
+}
+
+/// Replace the form data of a draft or of an application that needs information
+#[utoipa::path(
+    tag = "applications",
+    operation_id = "updateApplication",
+    security(("bearer" = [])),
+    params(("application_id" = String, Path, description = "Application id"),
+        ("If-Match" = String, Header, description = "The ETag last read; required")),
+    request_body = UpdateApplication,
+    responses(
+        (status = 200, description = "The updated application.", body = ApplicationView,
+            headers(("ETag" = String, description = "New version"))),
+        (status = 404, description = "No such application of the caller.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The application is no longer editable.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The application changed since it was read.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid form data.", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/applications/{application_id}")]
+pub async fn update_application(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    p: Principal,
+    path: web::Path<String>,
+    body: Json<UpdateApplication>,
+) -> ApiResult<HttpResponse> {
+    let resident = p.resident()?.to_owned();
+    let id = path.into_inner();
+    let if_match = IfMatch::from_request(&req);
+    let data = body.0.form_data;
+    let app = state
+        .db
+        .write(move |conn| {
+            let app = store::find_for_resident(conn, &id, &resident)?;
+            if_match.check(app.version, true)?;
+            let status = workflow::status_of(&app)?;
+            if !matches!(status, ApplicationStatus::Draft | ApplicationStatus::NeedsInfo) {
+                return Err(ApiError::conflict(
+                    "conflict",
+                    format!("an application that is {} cannot be edited", status.as_str()),
+                ));
+            }
+            let def = parse_form(&catalogue::find_version(conn, &app.service_id, app.service_version)?.form)?;
+            let normalised = form::validate(&def, &data, Mode::Draft).map_err(ApiError::validation)?;
+            let mut next = app.clone();
+            next.form_data = Value::Object(normalised).to_string();
+            next.version += 1;
+            next.updated_at = now();
+            if !store::save_if_version(conn, &next, app.version)? {
+                return Err(ApiError::precondition_failed());
+            }
+            Ok(next)
+        })
+        .await?;
+    Ok(respond(app, false))
+}
+
+async fn resident_transition(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    p: Principal,
+    id: String,
+    submit: bool,
+) -> ApiResult<HttpResponse> {
+    let resident = p.resident()?.to_owned();
+    let if_match = IfMatch::from_request(&req);
+    let app = state
+        .db
+        .write(move |conn| {
+            let app = store::find_for_resident(conn, &id, &resident)?;
+            if_match.check(app.version, false)?;
+            let status = workflow::status_of(&app)?;
+            let action = match (submit, status) {
+                (true, ApplicationStatus::NeedsInfo) => Action::Resubmit,
+                (true, _) => Action::Submit,
+                (false, _) => Action::Withdraw,
+            };
+            if submit && matches!(status, ApplicationStatus::Draft | ApplicationStatus::NeedsInfo) {
+                check_submission(conn, &app)?;
+            }
+            workflow::apply(conn, &app, action, &resident_actor(&resident), None)
+        })
+        .await?;
+    Ok(respond(app, false))
+}
+
+/// Submit a draft, or resubmit an application that needed information
+///
+/// Every missing required field (`form_data.<key>`) and document (`documents.<kind>`) is listed in one 422.
+#[utoipa::path(
+    tag = "applications",
+    operation_id = "submitApplication",
+    security(("bearer" = [])),
+    params(("application_id" = String, Path, description = "Application id"),
+        ("If-Match" = Option<String>, Header, description = "Honoured when present")),
+    responses(
+        (status = 200, description = "The submitted application.", body = ApplicationView,
+            headers(("ETag" = String, description = "New version"))),
+        (status = 404, description = "No such application of the caller.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_transition`: not a draft or awaiting information.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The application changed since it was read.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing fields or documents.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/applications/{application_id}/submit")]
+pub async fn submit_application(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    p: Principal,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    resident_transition(req, state, p, path.into_inner(), true).await
+}
+
+/// Withdraw an application that is not decided yet
+#[utoipa::path(
+    tag = "applications",
+    operation_id = "withdrawApplication",
+    security(("bearer" = [])),
+    params(("application_id" = String, Path, description = "Application id"),
+        ("If-Match" = Option<String>, Header, description = "Honoured when present")),
+    responses(
+        (status = 200, description = "The withdrawn application.", body = ApplicationView,
+            headers(("ETag" = String, description = "New version"))),
+        (status = 404, description = "No such application of the caller.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_transition`: in review or decided.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The application changed since it was read.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/applications/{application_id}/withdraw")]
+pub async fn withdraw_application(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    p: Principal,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    resident_transition(req, state, p, path.into_inner(), false).await
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct EventView {
+    pub id: String,
+    /// `create`, `submit`, `resubmit`, `start_review`, `request_info`, `approve`, `reject`, `withdraw`, `note`.
+    pub action: String,
+    /// `resident`, `staff` or `api_client`.
+    pub actor_type: String,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    pub comment: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Event> for EventView {
+    fn from(e: Event) -> Self {
+        Self {
+            id: e.id,
+            action: e.action,
+            actor_type: e.actor_type,
+            from_status: e.from_status,
+            to_status: e.to_status,
+            comment: e.comment,
+            created_at: utc(e.created_at),
+        }
+    }
+}
+
+/// List the history of one of the caller's applications
+///
+/// Oldest first; internal notes of the organisation are not shown.
+#[utoipa::path(
+    tag = "applications",
+    operation_id = "listApplicationEvents",
+    security(("bearer" = [])),
+    params(("application_id" = String, Path, description = "Application id"), PageParams),
+    responses(
+        (status = 200, description = "A page of events.", body = Page<EventView>),
+        (status = 404, description = "No such application of the caller.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/applications/{application_id}/events")]
+pub async fn list_application_events(
+    state: web::Data<AppState>,
+    p: Principal,
+    path: web::Path<String>,
+    q: web::Query<PageParams>,
+) -> ApiResult<HttpResponse> {
+    let resident = p.resident()?.to_owned();
+    let id = path.into_inner();
+    let (limit, after) = (q.limit()?, q.time_cursor()?);
+    let rows = state
+        .db
+        .run(move |conn| {
+            store::find_for_resident(conn, &id, &resident)?;
+            Ok(store::list_events(conn, &id, true, after, limit + 1)?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(page(
+        rows,
+        limit,
+        |e| (time_key(e.created_at), e.id.clone()),
+        EventView::from,
+    )))
+}

@@ -1,0 +1,241 @@
+//! `Idempotency-Key` on creates: a retry with the same key and request gets the first response again; the
+//! same key with another request is refused (422); a duplicate that arrives while the first is still
+//! running is refused (409). The stored response is written in the transaction that creates the object,
+//! so either both exist or neither does.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::db::DbConn;
+use crate::db::schema::idempotency_keys as k;
+use crate::db::types::now;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// Keys being processed on this instance right now.
+#[derive(Default)]
+pub struct InFlight(Mutex<HashSet<String>>);
+
+/// Removes the key from the in-flight set when the request ends, however it ends.
+pub struct Guard {
+    set: Arc<AppState>,
+    id: String,
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if let Ok(mut s) = self.set.in_flight.0.lock() {
+            s.remove(&self.id);
+        }
+    }
+}
+
+/// One create request that carries an `Idempotency-Key`.
+pub struct Idempotent {
+    owner: String,
+    operation: &'static str,
+    key: String,
+    fingerprint: String,
+    _guard: Guard,
+}
+
+#[derive(Queryable)]
+struct Stored {
+    fingerprint: String,
+    status: i32,
+    headers: String,
+    body: String,
+}
+
+fn key_header(req: &HttpRequest) -> ApiResult<Option<String>> {
+    let Some(v) = req.headers().get("idempotency-key") else { return Ok(None) };
+    let v = v.to_str().map_err(|_| ApiError::malformed("Idempotency-Key must be visible ASCII"))?.trim();
+    if v.is_empty() || v.len() > 255 || !v.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::malformed("Idempotency-Key must be 1 to 255 visible ASCII characters"));
+    }
+    Ok(Some(v.to_owned()))
+}
+
+/// The raw JSON body of the request, kept by the JSON extractor for fingerprints.
+#[derive(Clone)]
+pub struct RawBody(pub actix_web::web::Bytes);
+
+/// Fingerprint of a JSON request: its parsed body re-serialised with sorted keys, so spacing and key
+/// order do not make two equal requests differ.
+pub fn json_fingerprint(req: &HttpRequest) -> String {
+    use actix_web::HttpMessage;
+    let raw = req.extensions().get::<RawBody>().cloned();
+    let canonical = raw
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b.0).ok())
+        .and_then(|v| serde_json::to_vec(&v).ok())
+        .unwrap_or_default();
+    fingerprint(&[req.path().as_bytes(), &canonical])
+}
+
+/// SHA-256 over the parts of a request that make it "the same request".
+pub fn fingerprint(parts: &[&[u8]]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update((p.len() as u64).to_be_bytes());
+        h.update(p);
+    }
+    hex::encode(h.finalize())
+}
+
+pub enum Begin {
+    /// No key: proceed without idempotency.
+    None,
+    /// Proceed, and store the response with [`Idempotent::store`] in the create's transaction.
+    Fresh(Idempotent),
+    /// The first response, replayed.
+    Replay(HttpResponse),
+}
+
+/// Looks the key up for this caller and operation before doing any work.
+pub async fn begin(
+    req: &HttpRequest,
+    state: &actix_web::web::Data<AppState>,
+    owner: &str,
+    operation: &'static str,
+    fingerprint: String,
+) -> ApiResult<Begin> {
+    let Some(key) = key_header(req)? else { return Ok(Begin::None) };
+    let id = format!("{owner}\u{1f}{operation}\u{1f}{key}");
+    {
+        let mut set =
+            state.in_flight.0.lock().map_err(|_| ApiError::internal("idempotency lock poisoned"))?;
+        if !set.insert(id.clone()) {
+            return Err(in_progress());
+        }
+    }
+    let guard = Guard { set: state.clone().into_inner(), id };
+    let (o, op, kk) = (owner.to_owned(), operation, key.clone());
+    let stored: Option<Stored> = state
+        .db
+        .run(move |conn| {
+            Ok(k::table
+                .find((o, op, kk))
+                .select((k::fingerprint, k::status, k::headers, k::body))
+                .first(conn)
+                .optional()?)
+        })
+        .await?;
+    match stored {
+        Some(s) if s.fingerprint != fingerprint => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_key_reused",
+            "this Idempotency-Key was used with a different request",
+        )),
+        Some(s) => {
+            let status = StatusCode::from_u16(s.status as u16).unwrap_or(StatusCode::OK);
+            let mut res = HttpResponse::build(status);
+            res.content_type("application/json").insert_header(("Idempotent-Replayed", "true"));
+            let headers: Vec<(String, String)> = serde_json::from_str(&s.headers).unwrap_or_default();
+            for (name, value) in headers {
+                res.insert_header((name, value));
+            }
+            Ok(Begin::Replay(res.body(s.body)))
+        }
+        None => Ok(Begin::Fresh(Idempotent {
+            owner: owner.to_owned(),
+            operation,
+            key,
+            fingerprint,
+            _guard: guard,
+        })),
+    }
+}
+
+fn in_progress() -> ApiError {
+    ApiError::conflict(
+        "idempotency_in_progress",
+        "a request with this Idempotency-Key is still being processed",
+    )
+    .with_retry_after(1)
+}
+
+/// A 201 response: its headers (Location, ETag) and JSON body, stored for replays.
+pub struct Created {
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Created {
+    pub fn new<T: serde::Serialize>(location: String, etag: Option<String>, value: &T) -> ApiResult<Self> {
+        let mut headers = vec![("Location".to_owned(), location)];
+        headers.extend(etag.map(|e| ("ETag".to_owned(), e)));
+        Ok(Self { headers, body: serde_json::to_string(value).map_err(ApiError::internal)? })
+    }
+
+    pub fn respond(&self) -> HttpResponse {
+        let mut res = HttpResponse::Created();
+        res.content_type("application/json");
+        for (name, value) in &self.headers {
+            res.insert_header((name.as_str(), value.as_str()));
+        }
+        res.body(self.body.clone())
+    }
+
+    /// Stores this response under the request's key, if it has one.
+    pub fn remember(&self, conn: &mut DbConn, record: Option<&Recorded>) -> ApiResult<()> {
+        match record {
+            Some(r) => r.store(conn, self),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The key of a create that is being processed.
+pub struct Recorded {
+    pub owner: String,
+    pub operation: &'static str,
+    pub key: String,
+    pub fingerprint: String,
+}
+
+impl Idempotent {
+    pub fn record(&self) -> Recorded {
+        Recorded {
+            owner: self.owner.clone(),
+            operation: self.operation,
+            key: self.key.clone(),
+            fingerprint: self.fingerprint.clone(),
+        }
+    }
+}
+
+impl Recorded {
+    /// Stores the response inside the create's transaction. Another instance that stored the same key
+    /// first makes this a unique violation: the create rolls back and the caller hears 409.
+    pub fn store(&self, conn: &mut DbConn, response: &Created) -> ApiResult<()> {
+        let headers = serde_json::to_string(&response.headers).map_err(ApiError::internal)?;
+        let row = (
+            k::owner.eq(&self.owner),
+            k::operation.eq(self.operation),
+            k::key.eq(&self.key),
+            k::fingerprint.eq(&self.fingerprint),
+            k::status.eq(201),
+            k::headers.eq(&headers),
+            k::body.eq(&response.body),
+            k::created_at.eq(now()),
+        );
+        diesel::insert_into(k::table).values(row).execute(conn).map_err(|e| match e {
+            diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+                in_progress()
+            }
+            other => other.into(),
+        })?;
+        Ok(())
+    }
+}
+
+/// Deletes records older than `before` (keys are kept at least 24 hours).
+pub fn purge(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(k::table.filter(k::created_at.lt(before))).execute(conn)
+}

@@ -1,0 +1,228 @@
+//! Applications and what hangs off them: events, notifications, documents and the webhook outbox.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::schema::{
+    application_events as ev, applications as a, documents as d, notifications as n, outbox_events as o,
+};
+
+#[derive(Debug, Clone, Queryable, Insertable, AsChangeset)]
+#[diesel(table_name = a, treat_none_as_null = true)]
+pub struct Application {
+    pub id: String,
+    pub reference: String,
+    pub service_id: String,
+    pub service_version: i32,
+    pub organisation_id: String,
+    pub resident_id: String,
+    pub status: String,
+    pub form_data: String,
+    pub assignee_id: Option<String>,
+    pub due_at: Option<NaiveDateTime>,
+    pub decision_reason: Option<String>,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub needs_info_since: Option<NaiveDateTime>,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConn, app: &Application) -> QueryResult<()> {
+    diesel::insert_into(a::table).values(app).execute(conn).map(|_| ())
+}
+
+/// The application if it belongs to this resident; otherwise not found.
+pub fn find_for_resident(conn: &mut DbConn, id: &str, resident: &str) -> QueryResult<Application> {
+    a::table.find(id).filter(a::resident_id.eq(resident)).first(conn)
+}
+
+/// Writes `next` if the stored version is still `expected`; false when someone changed it first.
+pub fn save_if_version(conn: &mut DbConn, next: &Application, expected: i32) -> QueryResult<bool> {
+    let n =
+        diesel::update(a::table.find(&next.id).filter(a::version.eq(expected))).set(next).execute(conn)?;
+    Ok(n == 1)
+}
+
+pub struct ResidentFilter {
+    pub status: Option<String>,
+    pub service_id: Option<String>,
+    pub updated_since: Option<NaiveDateTime>,
+}
+
+/// A resident's applications, newest first.
+pub fn list_for_resident(
+    conn: &mut DbConn,
+    resident: &str,
+    f: ResidentFilter,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<Application>> {
+    let mut q = a::table.filter(a::resident_id.eq(resident)).into_boxed();
+    if let Some(s) = f.status {
+        q = q.filter(a::status.eq(s));
+    }
+    if let Some(s) = f.service_id {
+        q = q.filter(a::service_id.eq(s));
+    }
+    if let Some(t) = f.updated_since {
+        q = q.filter(a::updated_at.ge(t));
+    }
+    if let Some((at, id)) = after {
+        q = q.filter(a::created_at.le(at).and(a::created_at.lt(at).or(a::id.lt(id))));
+    }
+    q.order((a::created_at.desc(), a::id.desc())).limit(limit).load(conn)
+}
+
+/// The next reference number: a sequence on PostgreSQL, a counter row (inside the IMMEDIATE write
+/// transaction) on SQLite. Numbers are never reused; a rolled-back transaction may leave a gap.
+pub fn next_reference_number(conn: &mut DbConn) -> QueryResult<i64> {
+    match conn {
+        DbConn::Pg(c) => {
+            diesel::define_sql_function!(fn nextval(seq: diesel::sql_types::Text) -> diesel::sql_types::BigInt);
+            diesel::select(nextval("application_reference_seq")).get_result(c)
+        }
+        DbConn::Sqlite(_) => {
+            use crate::db::schema::reference_counters as r;
+            diesel::update(r::table.find("application")).set(r::value.eq(r::value + 1)).execute(conn)?;
+            r::table.find("application").select(r::value).first(conn)
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = ev)]
+pub struct Event {
+    pub id: String,
+    pub application_id: String,
+    pub actor_type: String,
+    pub actor_id: Option<String>,
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    pub comment: Option<String>,
+    pub visible_to_resident: bool,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_event(conn: &mut DbConn, e: &Event) -> QueryResult<()> {
+    diesel::insert_into(ev::table).values(e).execute(conn).map(|_| ())
+}
+
+pub fn list_events(
+    conn: &mut DbConn,
+    application_id: &str,
+    visible_only: bool,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<Event>> {
+    let mut q = ev::table.filter(ev::application_id.eq(application_id)).into_boxed();
+    if visible_only {
+        q = q.filter(ev::visible_to_resident.eq(true));
+    }
+    if let Some((at, id)) = after {
+        q = q.filter(ev::created_at.ge(at).and(ev::created_at.gt(at).or(ev::id.gt(id))));
+    }
+    q.order((ev::created_at.asc(), ev::id.asc())).limit(limit).load(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = n)]
+pub struct Notification {
+    pub id: String,
+    pub account_id: String,
+    pub application_id: Option<String>,
+    pub event_id: Option<String>,
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub is_read: bool,
+    pub read_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert_notification(conn: &mut DbConn, x: &Notification) -> QueryResult<()> {
+    diesel::insert_into(n::table).values(x).execute(conn).map(|_| ())
+}
+
+/// Unread first, then newest first. The cursor is (is_read, created_at, id).
+pub fn list_notifications(
+    conn: &mut DbConn,
+    account: &str,
+    updated_since: Option<NaiveDateTime>,
+    after: Option<(bool, NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<Notification>> {
+    let mut q = n::table.filter(n::account_id.eq(account)).into_boxed();
+    if let Some(t) = updated_since {
+        q = q.filter(n::updated_at.ge(t));
+    }
+    if let Some((read, at, id)) = after {
+        let same_group =
+            n::is_read.eq(read).and(n::created_at.lt(at).or(n::created_at.eq(at).and(n::id.lt(id))));
+        q = if read {
+            q.filter(n::is_read.eq(true).and(same_group))
+        } else {
+            q.filter(n::is_read.eq(true).or(same_group))
+        };
+    }
+    q.order((n::is_read.asc(), n::created_at.desc(), n::id.desc())).limit(limit).load(conn)
+}
+
+pub fn find_notification(conn: &mut DbConn, id: &str, account: &str) -> QueryResult<Notification> {
+    n::table.find(id).filter(n::account_id.eq(account)).first(conn)
+}
+
+pub fn mark_read(conn: &mut DbConn, id: &str, account: &str, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(n::table.find(id).filter(n::account_id.eq(account)).filter(n::is_read.eq(false)))
+        .set((n::is_read.eq(true), n::read_at.eq(Some(at)), n::updated_at.eq(at)))
+        .execute(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = d)]
+pub struct Document {
+    pub id: String,
+    pub application_id: String,
+    pub kind: String,
+    pub original_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub storage_key: String,
+    pub uploaded_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_document(conn: &mut DbConn, x: &Document) -> QueryResult<()> {
+    diesel::insert_into(d::table).values(x).execute(conn).map(|_| ())
+}
+
+pub fn list_documents(conn: &mut DbConn, application_id: &str) -> QueryResult<Vec<Document>> {
+    d::table.filter(d::application_id.eq(application_id)).order((d::created_at.asc(), d::id.asc())).load(conn)
+}
+
+pub fn count_documents(conn: &mut DbConn, application_id: &str) -> QueryResult<i64> {
+    d::table.filter(d::application_id.eq(application_id)).count().get_result(conn)
+}
+
+pub fn find_document(conn: &mut DbConn, application_id: &str, id: &str) -> QueryResult<Document> {
+    d::table.find(id).filter(d::application_id.eq(application_id)).first(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = o)]
+pub struct OutboxEvent {
+    pub id: String,
+    pub organisation_id: String,
+    pub application_id: String,
+    pub event_type: String,
+    pub payload: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_outbox(conn: &mut DbConn, x: &OutboxEvent) -> QueryResult<()> {
+    diesel::insert_into(o::table).values(x).execute(conn).map(|_| ())
+}

@@ -1,0 +1,103 @@
+//! Uploads: type judged by content, size limits, atomicity, integrity on download.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{PDF, TestApp, assert_problem};
+
+async fn files_on_disk(app: &TestApp) -> usize {
+    let dir = app.config.data_dir.join("documents");
+    std::fs::read_dir(&dir)
+        .map(|d| d.filter_map(Result::ok).filter(|e| e.path().is_file()).count())
+        .unwrap_or(0)
+        + std::fs::read_dir(dir.join("tmp")).map(|d| d.count()).unwrap_or(0)
+}
+
+#[actix_web::test]
+async fn uploads_are_judged_by_their_bytes_and_bounded_in_size() {
+    let app = TestApp::spawn_with(|c| {
+        c.max_upload_bytes = 64 * 1024;
+        c.max_documents_per_application = 3;
+    })
+    .await;
+    let admin = app.admin().await;
+    let (_, service) = app.test_service(&admin, "uploads").await;
+    let me = app.resident("uploader@example.mo").await;
+    let id =
+        app.create_application(&me.token, &service, json!({})).await.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+
+    let png = [&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A][..], &[0u8; 64]].concat();
+    let jpeg = [&[0xFF, 0xD8, 0xFF, 0xE0][..], &[1u8; 64]].concat();
+    let heic = [&[0, 0, 0, 24][..], b"ftypheic", &[0u8; 32]].concat();
+    for (bytes, expected) in [(png, "image/png"), (jpeg, "image/jpeg"), (heic, "image/heic")] {
+        let res = app.upload(&me.token, &id, "proof_of_address", "scan.bin", bytes).await;
+        assert_eq!(res.status(), 201);
+        assert_eq!(res.json::<Value>().await.unwrap()["content_type"], expected);
+    }
+    assert_eq!(files_on_disk(&app).await, 3);
+
+    // A text file named .pdf is not a PDF.
+    let res = app.upload(&me.token, &id, "photo", "fake.pdf", b"just some text pretending".to_vec()).await;
+    assert_problem(res, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type").await;
+    let res = app.upload(&me.token, &id, "photo", "big.pdf", [PDF, &vec![b' '; 70 * 1024]].concat()).await;
+    assert_problem(res, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
+    let res = app.upload(&me.token, &id, "passport", "p.pdf", PDF.to_vec()).await;
+    let body = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_eq!(body["errors"][0]["field"], "kind");
+    // The per-application cap.
+    let res = app.upload(&me.token, &id, "photo", "p.pdf", PDF.to_vec()).await;
+    assert_problem(res, StatusCode::CONFLICT, "conflict").await;
+    // Refused uploads leave neither rows nor files behind.
+    let list: Value =
+        app.get_as(&format!("/v1/applications/{id}/documents"), &me.token).await.json().await.unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 3);
+    assert_eq!(files_on_disk(&app).await, 3);
+
+    let form = reqwest::multipart::Form::new().text("kind", "photo");
+    let res = app
+        .request(Method::POST, &format!("/v1/applications/{id}/documents"))
+        .bearer_auth(&me.token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let res = app
+        .request(Method::POST, &format!("/v1/applications/{id}/documents"))
+        .bearer_auth(&me.token)
+        .json(&json!({"kind": "photo"}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type").await;
+}
+
+#[actix_web::test]
+async fn a_file_changed_on_disk_is_never_served() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (_, service) = app.test_service(&admin, "integrity").await;
+    let me = app.resident("integrity@example.mo").await;
+    let id =
+        app.create_application(&me.token, &service, json!({})).await.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let doc: Value = app.upload(&me.token, &id, "photo", "p.pdf", PDF.to_vec()).await.json().await.unwrap();
+    let stored = std::fs::read_dir(app.config.data_dir.join("documents"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .find(|e| e.path().is_file())
+        .unwrap()
+        .path();
+    assert_ne!(stored.file_name().unwrap(), "p.pdf", "files are stored under a name of ours");
+    std::fs::write(&stored, b"%PDF-tampered").unwrap();
+    let res = app
+        .get_as(&format!("/v1/applications/{id}/documents/{}", doc["id"].as_str().unwrap()), &me.token)
+        .await;
+    let body = assert_problem(res, StatusCode::INTERNAL_SERVER_ERROR, "internal").await;
+    assert!(!body.to_string().contains(stored.to_str().unwrap()), "no file paths in responses");
+}

@@ -1,0 +1,107 @@
+//! Idempotency-Key on creates: replay, reuse with another body, and scoping by caller.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{PDF, TestApp, assert_problem};
+
+#[actix_web::test]
+async fn a_retried_create_returns_the_first_response_and_creates_nothing_new() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (_, service) = app.test_service(&admin, "idem").await;
+    let me = app.resident("retry@example.mo").await;
+    let create = |key: &str, body: Value| {
+        app.request(Method::POST, "/v1/applications")
+            .bearer_auth(&me.token)
+            .header("Idempotency-Key", key)
+            .json(&body)
+            .send()
+    };
+    let body = json!({"service_id": service, "form_data": {"full_name": "Lee Ka Ho"}});
+    let first = create("key-1", body.clone()).await.unwrap();
+    assert_eq!(first.status(), 201);
+    let (loc, etag) = (first.headers()["location"].clone(), first.headers()["etag"].clone());
+    let first: Value = first.json().await.unwrap();
+    // Same body with other spacing and key order: the same request.
+    let again = app
+        .request(Method::POST, "/v1/applications")
+        .bearer_auth(&me.token)
+        .header("Idempotency-Key", "key-1")
+        .header("content-type", "application/json")
+        .body(format!("{{ \"form_data\": {{\"full_name\":\"Lee Ka Ho\"}},  \"service_id\": \"{service}\" }}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.headers()["location"], loc);
+    assert_eq!(again.headers()["etag"], etag);
+    assert_eq!(again.json::<Value>().await.unwrap(), first);
+    let mine: Value = app.get_as("/v1/applications", &me.token).await.json().await.unwrap();
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1);
+
+    let res = create("key-1", json!({"service_id": service, "form_data": {"full_name": "Someone Else"}}))
+        .await
+        .unwrap();
+    assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused").await;
+    // Keys belong to their caller: another resident's identical key is unrelated.
+    let other = app.resident("other.retry@example.mo").await;
+    let res = app
+        .request(Method::POST, "/v1/applications")
+        .bearer_auth(&other.token)
+        .header("Idempotency-Key", "key-1")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    assert_ne!(res.json::<Value>().await.unwrap()["id"], first["id"]);
+    // A failed create stores nothing: fixing the body and retrying with the same key works.
+    let res = create("key-2", json!({"service_id": service, "form_data": {"full_name": 1}})).await.unwrap();
+    assert_eq!(res.status(), 422);
+    let res = create("key-2", json!({"service_id": service, "form_data": {"full_name": "Fixed Name"}}))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let res = app
+        .request(Method::POST, "/v1/applications")
+        .bearer_auth(&me.token)
+        .header("Idempotency-Key", "")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, StatusCode::BAD_REQUEST, "malformed_request").await;
+}
+
+#[actix_web::test]
+async fn an_upload_retried_with_a_new_boundary_is_the_same_request() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (_, service) = app.test_service(&admin, "idem-upload").await;
+    let me = app.resident("upload.retry@example.mo").await;
+    let id =
+        app.create_application(&me.token, &service, json!({})).await.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let send = |bytes: Vec<u8>| {
+        let form = reqwest::multipart::Form::new()
+            .text("kind", "photo")
+            .part("file", reqwest::multipart::Part::bytes(bytes).file_name("p.pdf"));
+        app.request(Method::POST, &format!("/v1/applications/{id}/documents"))
+            .bearer_auth(&me.token)
+            .header("Idempotency-Key", "upload-1")
+            .multipart(form)
+            .send()
+    };
+    let first: Value = send(PDF.to_vec()).await.unwrap().json().await.unwrap();
+    let second = send(PDF.to_vec()).await.unwrap();
+    assert_eq!(second.status(), 201);
+    assert_eq!(second.json::<Value>().await.unwrap(), first);
+    let list: Value =
+        app.get_as(&format!("/v1/applications/{id}/documents"), &me.token).await.json().await.unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    let res = send([PDF, b"changed"].concat()).await.unwrap();
+    assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused").await;
+}
