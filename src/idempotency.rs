@@ -239,3 +239,28 @@ impl Recorded {
 pub fn purge(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(k::table.filter(k::created_at.lt(before))).execute(conn)
 }
+
+/// Runs a create under the request's `Idempotency-Key`, if any: replays a stored response, or calls
+/// `create` with the record that its transaction must store (via [`Created::remember`]).
+pub async fn run<F, Fut>(
+    req: &HttpRequest,
+    state: &actix_web::web::Data<AppState>,
+    owner: &str,
+    operation: &'static str,
+    fingerprint: String,
+    create: F,
+) -> ApiResult<HttpResponse>
+where
+    F: FnOnce(Option<Recorded>) -> Fut,
+    Fut: std::future::Future<Output = ApiResult<Created>>,
+{
+    match begin(req, state, owner, operation, fingerprint).await? {
+        Begin::Replay(res) => Ok(res),
+        Begin::Fresh(guard) => {
+            let created = create(Some(guard.record())).await?;
+            drop(guard);
+            Ok(created.respond())
+        }
+        Begin::None => Ok(create(None).await?.respond()),
+    }
+}

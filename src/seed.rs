@@ -248,3 +248,28 @@ fn load_demo(conn: &mut DbConn) -> Result<(), StartError> {
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::form::FormDefinition;
+    use crate::domain::locale::LocalizedText;
+
+    #[test]
+    fn the_demo_catalogue_is_complete_in_four_languages_and_every_form_is_valid() {
+        let c: Catalogue = serde_json::from_str(CATALOGUE).unwrap();
+        assert!(c.services.len() >= 8);
+        let texts = |v: &Value| serde_json::from_value::<LocalizedText>(v.clone()).unwrap();
+        for o in &c.organisations {
+            assert!(texts(&o.name).is_complete() && texts(&o.description).is_complete(), "{}", o.code);
+        }
+        for s in &c.services {
+            for t in [&s.name, &s.description, &s.instructions, &s.eligibility] {
+                assert!(texts(t).is_complete(), "{}", s.code);
+            }
+            let form: FormDefinition = serde_json::from_value(s.form.clone()).unwrap();
+            assert_eq!(form.check(""), Ok(()), "{}", s.code);
+            assert!(c.organisations.iter().any(|o| o.code == s.organisation), "{}", s.code);
+        }
+    }
+}

@@ -74,6 +74,7 @@ impl Application {
             config: config.clone(),
         });
         actix_web::rt::spawn(refresh_revocations(state.clone()));
+        actix_web::rt::spawn(maintenance(state.clone()));
         let listener = TcpListener::bind(&config.bind)?;
         let port = listener.local_addr()?.port();
         let app_state = state.clone();
@@ -149,6 +150,32 @@ async fn refresh_revocations(state: web::Data<AppState>) {
         match found {
             Ok(ids) => state.revocations.add(ids, keep),
             Err(e) => tracing::warn!(error = %e, "could not refresh revoked sessions"),
+        }
+    }
+}
+
+/// Every ten minutes, forgets idempotency records older than 25 hours (they are promised for 24) and
+/// login counters whose window has passed.
+async fn maintenance(state: web::Data<AppState>) {
+    let window = chrono::Duration::seconds(state.config.login_window.as_secs() as i64);
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        let result = state
+            .db
+            .write(move |conn| {
+                let t = crate::db::types::now();
+                let keys = crate::idempotency::purge(conn, t - chrono::Duration::hours(25))?;
+                let counters = crate::store::throttle::purge(conn, t - window)?;
+                Ok((keys, counters))
+            })
+            .await;
+        match result {
+            Ok((0, 0)) => {}
+            Ok((keys, counters)) => {
+                tracing::info!(keys, counters, "purged expired idempotency records and login counters")
+            }
+            Err(e) => tracing::warn!(error = %e, "maintenance failed"),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Platform administration: staff accounts and API clients.
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpRequest, HttpResponse, post, web};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -19,6 +19,7 @@ use crate::domain::contact::Email;
 use crate::domain::password::NewPassword;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::json::Json;
+use crate::idempotency::{self, Created};
 use crate::state::AppState;
 use crate::store::accounts::{self, Account};
 use crate::store::clients::{self, ApiClient};
@@ -60,6 +61,7 @@ pub struct CreateStaffAccount {
 )]
 #[post("/admin/staff")]
 pub async fn create_staff_account(
+    req: HttpRequest,
     state: web::Data<AppState>,
     p: Principal,
     ctx: RequestContext,
@@ -112,9 +114,10 @@ pub async fn create_staff_account(
         updated_at: t,
     };
     let audit = Audit::by(&p, &ctx, "staff.create").target("account", &account.id).result(201);
-    let account = state
-        .db
-        .write(move |conn| {
+    let fp = idempotency::json_fingerprint(&req);
+    let db = state.db.clone();
+    idempotency::run(&req, &state, &p.id, "createStaffAccount", fp, |record| async move {
+        db.write(move |conn| {
             if let Some(org) = &account.organisation_id
                 && !organisation_exists(conn, org)?
             {
@@ -125,11 +128,13 @@ pub async fn create_staff_account(
             }
             accounts::insert(conn, &account)?;
             audit.write(conn)?;
-            Ok(account)
+            let created = Created::new(format!("/v1/admin/staff/{}", account.id), None, &Me::from(account))?;
+            created.remember(conn, record.as_ref())?;
+            Ok(created)
         })
-        .await?;
-    let location = format!("/v1/admin/staff/{}", account.id);
-    Ok(HttpResponse::Created().insert_header(("Location", location)).json(Me::from(account)))
+        .await
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -161,7 +166,6 @@ pub struct CreatedApiClient {
     tag = "admin",
     operation_id = "createApiClient",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response.")),
     request_body = CreateApiClient,
     responses(
         (status = 201, description = "The client was created.", body = CreatedApiClient,

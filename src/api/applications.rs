@@ -16,7 +16,7 @@ use crate::domain::status::{Action, ApplicationStatus};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::etag::{IfMatch, etag};
 use crate::http::json::Json;
-use crate::idempotency::{self, Begin, Created};
+use crate::idempotency::{self, Created};
 use crate::state::AppState;
 use crate::store::applications::{self as store, Application, Event};
 use crate::store::catalogue;
@@ -144,24 +144,11 @@ pub async fn create_application(
     body: Json<CreateApplication>,
 ) -> ApiResult<HttpResponse> {
     let resident = p.resident()?.to_owned();
-    let idem = match idempotency::begin(
-        &req,
-        &state,
-        &resident,
-        "createApplication",
-        idempotency::json_fingerprint(&req),
-    )
-    .await?
-    {
-        Begin::Replay(res) => return Ok(res),
-        Begin::Fresh(i) => Some(i),
-        Begin::None => None,
-    };
-    let record = idem.as_ref().map(|i| i.record());
     let body = body.0;
-    let created = state
-        .db
-        .write(move |conn| {
+    let fp = idempotency::json_fingerprint(&req);
+    let db = state.db.clone();
+    idempotency::run(&req, &state, &p.id, "createApplication", fp, |record| async move {
+        db.write(move |conn| {
             let service = catalogue::find_live_service(conn, &body.service_id)
                 .map_err(|_| ApiError::field("service_id", "unknown", "no live service has this id"))?;
             let version_no = service.live_version.unwrap_or(1);
@@ -216,8 +203,9 @@ pub async fn create_application(
             response.remember(conn, record.as_ref())?;
             Ok(response)
         })
-        .await?;
-    Ok(created.respond())
+        .await
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -1,7 +1,7 @@
 //! Registration, login, token refresh and logout for people; the OAuth client-credentials grant for API
 //! clients; the public keys that verify access tokens.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::Duration;
 use diesel::OptionalExtension;
 use serde::{Deserialize, Serialize};
@@ -20,6 +20,7 @@ use crate::domain::locale::Locale;
 use crate::domain::password::NewPassword;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::json::Json;
+use crate::idempotency::{self, Created};
 use crate::state::AppState;
 use crate::store::accounts::{self, Account};
 use crate::store::{sessions, throttle};
@@ -118,6 +119,7 @@ pub fn check_full_name(raw: &str, errors: &mut Vec<FieldError>) -> String {
 )]
 #[post("/auth/register")]
 pub async fn register_resident(
+    req: HttpRequest,
     state: web::Data<AppState>,
     ctx: RequestContext,
     body: Json<RegisterRequest>,
@@ -171,29 +173,36 @@ pub async fn register_resident(
         .target("account", &account.id)
         .subject(&account.id)
         .result(201);
-    let created = state
-        .db
-        .write(move |conn| {
+    // Anonymous callers are told apart by address, so one client's key cannot replay another's answer.
+    let owner = format!("anonymous:{}", ctx.ip);
+    let fp = idempotency::json_fingerprint(&req);
+    let db = state.db.clone();
+    idempotency::run(&req, &state, &owner, "registerResident", fp, |record| async move {
+        db.write(move |conn| {
             for taken in [account.email.as_deref(), account.phone.as_deref()].into_iter().flatten() {
                 if accounts::login_taken(conn, taken, None)? {
-                    return Err(ApiError::conflict(
-                        "login_taken",
-                        "this email or phone number is already registered",
-                    ));
+                    return Err(login_taken());
                 }
             }
             accounts::insert(conn, &account).map_err(|e| match e {
                 diesel::result::Error::DatabaseError(
                     diesel::result::DatabaseErrorKind::UniqueViolation,
                     _,
-                ) => ApiError::conflict("login_taken", "this email or phone number is already registered"),
+                ) => login_taken(),
                 other => other.into(),
             })?;
             audit.write(conn)?;
-            Ok(account)
+            let created = Created::new("/v1/me".into(), None, &Me::from(account))?;
+            created.remember(conn, record.as_ref())?;
+            Ok(created)
         })
-        .await?;
-    Ok(HttpResponse::Created().insert_header(("Location", "/v1/me")).json(Me::from(created)))
+        .await
+    })
+    .await
+}
+
+fn login_taken() -> ApiError {
+    ApiError::conflict("login_taken", "this email or phone number is already registered")
 }
 
 fn invalid_credentials() -> ApiError {

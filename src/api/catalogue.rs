@@ -1,7 +1,7 @@
 //! The public catalogue: organisations and their services, in the caller's language; admin operations
 //! to create them and to draft and publish new form versions.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -18,6 +18,7 @@ use crate::domain::locale::{Locale, LocalizedText};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::json::Json;
 use crate::http::language::Lang;
+use crate::idempotency::{self, Created};
 use crate::state::AppState;
 use crate::store::catalogue::{self as store, Organisation, Service, ServiceFilter, ServiceVersion};
 
@@ -396,6 +397,7 @@ fn unique_violation(e: diesel::result::Error, field: &str) -> ApiError {
 )]
 #[post("/admin/organisations")]
 pub async fn create_organisation(
+    req: HttpRequest,
     state: web::Data<AppState>,
     p: Principal,
     ctx: RequestContext,
@@ -450,21 +452,23 @@ pub async fn create_organisation(
         holidays: b.holidays,
         created_at: utc(t),
     };
-    state
-        .db
-        .write(move |conn| {
+    let fp = idempotency::json_fingerprint(&req);
+    let db = state.db.clone();
+    idempotency::run(&req, &state, &p.id, "createOrganisation", fp, |record| async move {
+        db.write(move |conn| {
             use diesel::RunQueryDsl;
             diesel::insert_into(crate::db::schema::organisations::table)
                 .values(&org)
                 .execute(conn)
                 .map_err(|e| unique_violation(e, "code"))?;
             audit.write(conn)?;
-            Ok(())
+            let created = Created::new(format!("/v1/organisations/{}", view.id), None, &view)?;
+            created.remember(conn, record.as_ref())?;
+            Ok(created)
         })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/v1/organisations/{}", view.id)))
-        .json(view))
+        .await
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -531,6 +535,7 @@ impl From<&Service> for ServiceAdminView {
 )]
 #[post("/admin/services")]
 pub async fn create_service(
+    req: HttpRequest,
     state: web::Data<AppState>,
     p: Principal,
     ctx: RequestContext,
@@ -602,9 +607,10 @@ pub async fn create_service(
         published_at: Some(t),
     };
     let audit = Audit::by(&p, &ctx, "service.create").target("service", &service.id).result(201);
-    let service = state
-        .db
-        .write(move |conn| {
+    let fp = idempotency::json_fingerprint(&req);
+    let db = state.db.clone();
+    idempotency::run(&req, &state, &p.id, "createService", fp, |record| async move {
+        db.write(move |conn| {
             use diesel::RunQueryDsl;
             if store::find_organisation(conn, &service.organisation_id).is_err() {
                 return Err(ApiError::field("organisation_id", "unknown", "no organisation has this id"));
@@ -615,12 +621,17 @@ pub async fn create_service(
                 .map_err(|e| unique_violation(e, "code"))?;
             diesel::insert_into(crate::db::schema::service_versions::table).values(&version).execute(conn)?;
             audit.write(conn)?;
-            Ok(service)
+            let created = Created::new(
+                format!("/v1/services/{}", service.id),
+                None,
+                &ServiceAdminView::from(&service),
+            )?;
+            created.remember(conn, record.as_ref())?;
+            Ok(created)
         })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/v1/services/{}", service.id)))
-        .json(ServiceAdminView::from(&service)))
+        .await
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -671,6 +682,7 @@ impl ServiceVersionView {
 )]
 #[post("/admin/services/{service_id}/versions")]
 pub async fn create_service_version(
+    req: HttpRequest,
     state: web::Data<AppState>,
     p: Principal,
     ctx: RequestContext,
@@ -685,9 +697,10 @@ pub async fn create_service_version(
     form.check("form").map_err(ApiError::validation)?;
     let form_json = serde_json::to_string(&form).map_err(ApiError::internal)?;
     let audit = Audit::by(&p, &ctx, "service.version_create").target("service", &service_id).result(201);
-    let version = state
-        .db
-        .write(move |conn| {
+    let fp = idempotency::json_fingerprint(&req);
+    let db = state.db.clone();
+    idempotency::run(&req, &state, &p.id, "createServiceVersion", fp, |record| async move {
+        db.write(move |conn| {
             use diesel::RunQueryDsl;
             store::find_service(conn, &service_id)?;
             let v = ServiceVersion {
@@ -700,12 +713,14 @@ pub async fn create_service_version(
             };
             diesel::insert_into(crate::db::schema::service_versions::table).values(&v).execute(conn)?;
             audit.write(conn)?;
-            Ok(v)
+            let location = format!("/v1/services/{}", v.service_id);
+            let created = Created::new(location, None, &ServiceVersionView::new(v)?)?;
+            created.remember(conn, record.as_ref())?;
+            Ok(created)
         })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/v1/services/{}", version.service_id)))
-        .json(ServiceVersionView::new(version)?))
+        .await
+    })
+    .await
 }
 
 /// Publish a drafted form version

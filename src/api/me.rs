@@ -1,6 +1,6 @@
 //! The caller's own account: profile, password, sessions, identity documents, export and erasure.
 
-use actix_web::{HttpResponse, delete, get, patch, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -18,6 +18,7 @@ use crate::domain::locale::Locale;
 use crate::domain::password::NewPassword;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::json::Json;
+use crate::idempotency::{self, Created};
 use crate::state::AppState;
 use crate::store::accounts::{self, Account};
 use crate::store::identity_documents::{self as iddocs, IdentityDocument};
@@ -362,6 +363,7 @@ impl From<IdentityDocument> for IdentityDocumentView {
 )]
 #[post("/me/identity-documents")]
 pub async fn add_identity_document(
+    req: HttpRequest,
     state: web::Data<AppState>,
     p: Principal,
     ctx: RequestContext,
@@ -409,9 +411,10 @@ pub async fn add_identity_document(
         .target("identity_document", &doc.id)
         .subject(&owner)
         .result(201);
-    let doc = state
-        .db
-        .write(move |conn| {
+    let fp = idempotency::json_fingerprint(&req);
+    let db = state.db.clone();
+    idempotency::run(&req, &state, &owner, "addIdentityDocument", fp, |record| async move {
+        db.write(move |conn| {
             iddocs::insert(conn, &doc).map_err(|e| match e {
                 diesel::result::Error::DatabaseError(
                     diesel::result::DatabaseErrorKind::UniqueViolation,
@@ -420,12 +423,14 @@ pub async fn add_identity_document(
                 other => other.into(),
             })?;
             audit.write(conn)?;
-            Ok(doc)
+            let created =
+                Created::new("/v1/me/identity-documents".into(), None, &IdentityDocumentView::from(doc))?;
+            created.remember(conn, record.as_ref())?;
+            Ok(created)
         })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", "/v1/me/identity-documents"))
-        .json(IdentityDocumentView::from(doc)))
+        .await
+    })
+    .await
 }
 
 /// List the caller's identity documents

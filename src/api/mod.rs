@@ -10,6 +10,7 @@ pub mod notifications;
 pub mod oauth;
 pub mod ops;
 pub mod pagination;
+pub mod privacy;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -32,7 +33,9 @@ fn v1(cfg: &mut ServiceConfig) {
         .service(me::list_sessions)
         .service(me::revoke_session)
         .service(me::add_identity_document)
-        .service(me::list_identity_documents);
+        .service(me::list_identity_documents)
+        .service(privacy::export_my_data)
+        .service(privacy::delete_me);
     cfg.service(catalogue::list_organisations)
         .service(catalogue::list_services)
         .service(catalogue::get_service);

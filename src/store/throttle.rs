@@ -61,3 +61,13 @@ pub fn record_failure(
 pub fn clear(conn: &mut DbConn, key: &str) -> QueryResult<()> {
     diesel::delete(t::table.find(key)).execute(conn).map(|_| ())
 }
+
+/// Deletes counters whose window started before `before` and that block nobody any more.
+pub fn purge(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(
+        t::table
+            .filter(t::window_started_at.lt(before))
+            .filter(t::blocked_until.is_null().or(t::blocked_until.lt(before))),
+    )
+    .execute(conn)
+}

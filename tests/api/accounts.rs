@@ -337,3 +337,21 @@ async fn roles_decide_what_each_caller_may_do() {
     let res = app.get_as("/v1/me/identity-documents", &officer.token).await;
     assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
 }
+
+#[actix_web::test]
+async fn a_session_ended_on_one_instance_stops_working_on_the_others_within_seconds() {
+    let a = TestApp::spawn().await;
+    let b = a.sibling().await;
+    let s = a.resident("two.instances@example.mo").await;
+    assert_eq!(b.get_as("/v1/me", &s.token).await.status(), 200, "tokens from one instance work on another");
+    assert_eq!(a.post_json("/v1/auth/logout", &json!({"refresh_token": s.refresh})).await.status(), 204);
+    assert_eq!(a.get_as("/v1/me", &s.token).await.status(), 401, "at once where it happened");
+    let started = std::time::Instant::now();
+    while b.get_as("/v1/me", &s.token).await.status() == 200 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "still accepted after 5 s on the other instance"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}

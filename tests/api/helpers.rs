@@ -16,7 +16,7 @@ pub struct TestApp {
     pub config: Config,
     pub state: actix_web::web::Data<qinaotong::state::AppState>,
     handle: actix_web::dev::ServerHandle,
-    _data_dir: TempDir,
+    _data_dir: Option<TempDir>,
     pg_database: Option<(String, String)>,
 }
 
@@ -98,7 +98,25 @@ impl TestApp {
         actix_web::rt::spawn(app.run_until_stopped());
         let client =
             reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        Self { address, client, config, state, handle, _data_dir: dir, pg_database }
+        Self { address, client, config, state, handle, _data_dir: Some(dir), pg_database }
+    }
+
+    /// A second instance over the same database and data folder, as behind a load balancer.
+    pub async fn sibling(&self) -> TestApp {
+        let app =
+            Application::build_with_workers(self.config.clone(), Some(1)).await.expect("sibling starts");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let (handle, state) = (app.handle(), app.state());
+        actix_web::rt::spawn(app.run_until_stopped());
+        TestApp {
+            address,
+            client: self.client.clone(),
+            config: self.config.clone(),
+            state,
+            handle,
+            _data_dir: None,
+            pg_database: None,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -105,3 +105,62 @@ async fn an_upload_retried_with_a_new_boundary_is_the_same_request() {
     let res = send([PDF, b"changed"].concat()).await.unwrap();
     assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused").await;
 }
+
+#[actix_web::test]
+async fn registration_and_admin_creates_honour_the_key_too() {
+    let app = TestApp::spawn().await;
+    let register = || {
+        app.request(Method::POST, "/v1/auth/register")
+            .header("Idempotency-Key", "signup-1")
+            .json(&json!({"email": "once@example.mo", "password": crate::helpers::STRONG_PASSWORD, "full_name": "Once Only"}))
+            .send()
+    };
+    let first = register().await.unwrap();
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    // Without the key the second attempt would be a 409; with it, the first answer comes back.
+    let again = register().await.unwrap();
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(again.json::<Value>().await.unwrap(), first);
+
+    let admin = app.admin().await;
+    let org = json!({"code": "idem-bureau", "kind": "government", "jurisdiction": "hengqin",
+        "name": crate::helpers::t4("Bureau"), "description": crate::helpers::t4("D")});
+    let create = || {
+        app.request(Method::POST, "/v1/admin/organisations")
+            .bearer_auth(&admin.token)
+            .header("Idempotency-Key", "org-1")
+            .json(&org)
+            .send()
+    };
+    let a: Value = create().await.unwrap().json().await.unwrap();
+    let b = create().await.unwrap();
+    assert_eq!(b.status(), 201);
+    assert_eq!(b.json::<Value>().await.unwrap()["id"], a["id"]);
+}
+
+#[actix_web::test]
+async fn concurrent_duplicates_create_one_application() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (_, service) = app.test_service(&admin, "idem-race").await;
+    let me = app.resident("double.tap@example.mo").await;
+    let body = json!({"service_id": service, "form_data": {}});
+    let calls = (0..8).map(|_| {
+        app.request(Method::POST, "/v1/applications")
+            .bearer_auth(&me.token)
+            .header("Idempotency-Key", "tap")
+            .json(&body)
+            .send()
+    });
+    let mut statuses: Vec<u16> = futures_util::future::join_all(calls)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().status().as_u16())
+        .collect();
+    statuses.sort();
+    assert!(statuses.contains(&201) && statuses.iter().all(|s| *s == 201 || *s == 409), "{statuses:?}");
+    let mine: Value = app.get_as("/v1/applications", &me.token).await.json().await.unwrap();
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1);
+}

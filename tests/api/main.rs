@@ -11,5 +11,6 @@ mod identity_documents;
 mod openapi;
 mod ops;
 mod outage;
+mod privacy;
 mod throttle;
 mod tokens;
