@@ -21,6 +21,12 @@ use crate::error::Problem;
     ),
     servers((url = "/", description = "This server")),
     tags(
+        (name = "auth", description = "Registration, login, token refresh and logout; OAuth client credentials; public keys."),
+        (name = "me", description = "The caller's own account: profile, password, sessions, identity documents, privacy rights."),
+        (name = "catalogue", description = "Organisations and services in four languages; public."),
+        (name = "applications", description = "A resident's applications, their documents and history."),
+        (name = "notifications", description = "What residents are told about their applications."),
+        (name = "admin", description = "Platform administration: organisations, services, staff accounts, API clients."),
         (name = "operations", description = "Health, readiness and metrics."),
     ),
     components(schemas(Problem)),
@@ -54,6 +60,35 @@ fn problem_response(description: &str) -> RefOr<Response> {
     )
 }
 
+/// Every create (a POST answering 201) honours `Idempotency-Key`, except `createApiClient`: replaying it
+/// would mean keeping the client secret, which is shown once and otherwise stored only as a hash.
+fn add_idempotency_key(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    for item in doc.paths.paths.values_mut() {
+        let Some(op) = item.post.as_mut() else { continue };
+        if !op.responses.responses.contains_key("201")
+            || op.operation_id.as_deref() == Some("createApiClient")
+        {
+            continue;
+        }
+        let param = ParameterBuilder::new()
+            .name("Idempotency-Key")
+            .parameter_in(ParameterIn::Header)
+            .required(utoipa::openapi::Required::False)
+            .description(Some(
+                "Makes a retry return the first response (kept 24 hours, scoped to the caller); \
+                 the same key with another request answers 422, while the first is running 409.",
+            ))
+            .schema(Some(
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::Type::String)
+                    .max_length(Some(255)),
+            ))
+            .build();
+        op.parameters.get_or_insert_with(Vec::new).push(param);
+    }
+}
+
 /// Every operation can fail with a problem document: add the shared ones an operation did not declare.
 fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
     for item in doc.paths.paths.values_mut() {
@@ -78,6 +113,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .configure(crate::api::configure)
         .split_for_parts();
     add_common_responses(&mut doc);
+    add_idempotency_key(&mut doc);
     doc
 }
 

@@ -45,11 +45,12 @@ pub struct CreateStaffAccount {
 }
 
 /// Create a staff or admin account
+///
+/// Officers and supervisors belong to one organisation; admins belong to none. They log in with `login` like everyone else.
 #[utoipa::path(
     tag = "admin",
     operation_id = "createStaffAccount",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response.")),
     request_body = CreateStaffAccount,
     responses(
         (status = 201, description = "The account was created.", body = Me,

@@ -125,7 +125,6 @@ fn check_submission(conn: &mut DbConn, app: &Application) -> ApiResult<serde_jso
     tag = "applications",
     operation_id = "createApplication",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response.")),
     request_body = CreateApplication,
     responses(
         (status = 201, description = "The application.", body = ApplicationView,
@@ -263,6 +262,8 @@ pub async fn list_my_applications(
 }
 
 /// Get one of the caller's applications
+///
+/// The `ETag` header carries the version to send back in `If-Match` when changing it.
 #[utoipa::path(
     tag = "applications",
     operation_id = "getApplication",
@@ -294,6 +295,8 @@ pub struct UpdateApplication {
 }
 
 /// Replace the form data of a draft or of an application that needs information
+///
+/// `form_data` replaces the stored data as a whole and is checked for types and unknown fields; required fields are enforced at submission. `If-Match` is required.
 #[utoipa::path(
     tag = "applications",
     operation_id = "updateApplication",
@@ -408,6 +411,8 @@ pub async fn submit_application(
 }
 
 /// Withdraw an application that is not decided yet
+///
+/// Allowed from `draft`, `submitted` and `needs_info`. `If-Match` is honoured when present.
 #[utoipa::path(
     tag = "applications",
     operation_id = "withdrawApplication",

@@ -106,7 +106,6 @@ pub fn check_full_name(raw: &str, errors: &mut Vec<FieldError>) -> String {
 #[utoipa::path(
     tag = "auth",
     operation_id = "registerResident",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response.")),
     request_body = RegisterRequest,
     responses(
         (status = 201, description = "The account was created.", body = Me,

@@ -281,6 +281,8 @@ pub fn parse_form(json: &str) -> ApiResult<FormDefinition> {
 }
 
 /// Get a service with its live form
+///
+/// Texts and form labels come in the language chosen by `lang` or `Accept-Language`; `form.version` is the version new applications are made on.
 #[utoipa::path(
     tag = "catalogue",
     operation_id = "getService",
@@ -382,11 +384,12 @@ fn unique_violation(e: diesel::result::Error, field: &str) -> ApiError {
 }
 
 /// Create an organisation
+///
+/// Organisations are the tenant boundary: their staff and API clients see only their own services' applications. Names and descriptions are required in all four languages.
 #[utoipa::path(
     tag = "admin",
     operation_id = "createOrganisation",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response.")),
     request_body = CreateOrganisation,
     responses(
         (status = 201, description = "Created.", body = OrganisationAdminView,
@@ -519,11 +522,12 @@ impl From<&Service> for ServiceAdminView {
 }
 
 /// Create a service with its first, published form
+///
+/// The form definition is checked field by field; the first version is published at once so the service is live.
 #[utoipa::path(
     tag = "admin",
     operation_id = "createService",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response.")),
     request_body = CreateService,
     responses(
         (status = 201, description = "Created and live.", body = ServiceAdminView,
@@ -670,8 +674,7 @@ impl ServiceVersionView {
     tag = "admin",
     operation_id = "createServiceVersion",
     security(("bearer" = [])),
-    params(("service_id" = String, Path, description = "Service id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response.")),
+    params(("service_id" = String, Path, description = "Service id")),
     request_body = CreateServiceVersion,
     responses(
         (status = 201, description = "The draft version.", body = ServiceVersionView,

@@ -199,8 +199,7 @@ fn move_into_place(from: &Path, to: &Path) -> std::io::Result<()> {
     tag = "applications",
     operation_id = "uploadDocument",
     security(("bearer" = [])),
-    params(("application_id" = String, Path, description = "Application id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response.")),
+    params(("application_id" = String, Path, description = "Application id")),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 201, description = "The document was stored.", body = DocumentInfo,
@@ -322,6 +321,8 @@ pub async fn upload_document(
 }
 
 /// List the documents of one of the caller's applications
+///
+/// Metadata only; download each file with `downloadDocument`.
 #[utoipa::path(
     tag = "applications",
     operation_id = "listDocuments",
@@ -377,6 +378,8 @@ pub async fn serve(state: &AppState, doc: Document) -> ApiResult<HttpResponse> {
 }
 
 /// Download a document of one of the caller's applications
+///
+/// Served with the media type judged at upload and a `Content-Disposition` carrying the original name; the content is checked against its SHA-256 first.
 #[utoipa::path(
     tag = "applications",
     operation_id = "downloadDocument",

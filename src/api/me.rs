@@ -57,6 +57,8 @@ impl From<Account> for Me {
 }
 
 /// Get the caller's profile
+///
+/// Residents, staff and admins alike; API clients get 403.
 #[utoipa::path(
     tag = "me",
     operation_id = "getMe",
@@ -240,6 +242,8 @@ pub struct SessionView {
 }
 
 /// List the caller's open sessions
+///
+/// Each login is a session; `current` marks the one making the request.
 #[utoipa::path(
     tag = "me",
     operation_id = "listSessions",
@@ -275,6 +279,8 @@ pub async fn list_sessions(
 }
 
 /// End one of the caller's sessions
+///
+/// Its refresh token stops working at once and its access tokens within seconds on every instance.
 #[utoipa::path(
     tag = "me",
     operation_id = "revokeSession",
@@ -350,7 +356,6 @@ impl From<IdentityDocument> for IdentityDocumentView {
     tag = "me",
     operation_id = "addIdentityDocument",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response.")),
     request_body = AddIdentityDocument,
     responses(
         (status = 201, description = "The document was added.", body = IdentityDocumentView,
@@ -434,6 +439,8 @@ pub async fn add_identity_document(
 }
 
 /// List the caller's identity documents
+///
+/// The owner sees the full numbers; nobody else can list them.
 #[utoipa::path(
     tag = "me",
     operation_id = "listIdentityDocuments",

@@ -105,6 +105,8 @@ pub async fn list_notifications(
 }
 
 /// Mark a notification as read
+///
+/// Marking twice is harmless.
 #[utoipa::path(
     tag = "notifications",
     operation_id = "markNotificationRead",

@@ -14,7 +14,9 @@ pub struct Health {
     pub status: String,
 }
 
-/// Liveness: the process answers. Touches no database, so a database outage does not restart the server.
+/// Liveness: the process answers
+///
+/// Touches no database, so a database outage does not get the process restarted.
 #[utoipa::path(
     tag = "operations",
     operation_id = "healthz",
@@ -26,7 +28,9 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok".into() })
 }
 
-/// Readiness: the database answers a query. 503 while it does not; 200 again as soon as it does.
+/// Readiness: the database answers a query
+///
+/// 503 with `Retry-After` while it does not; 200 again as soon as it does, without a restart.
 #[utoipa::path(
     tag = "operations",
     operation_id = "readyz",
@@ -44,7 +48,9 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
     Ok(HttpResponse::Ok().json(Health { status: "ready".into() }))
 }
 
-/// Prometheus metrics: request counts and latency histograms by route and status, pool usage.
+/// Prometheus metrics
+///
+/// Request counts and latency histograms by route pattern and status, and database pool usage, in the Prometheus text format.
 #[utoipa::path(
     tag = "operations",
     operation_id = "metrics",

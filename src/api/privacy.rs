@@ -69,6 +69,8 @@ pub struct DataExport {
 }
 
 /// Export everything held about the caller
+///
+/// Account, identity documents, sessions, applications with their history and document metadata, notifications and the activity recorded about the caller.
 #[utoipa::path(
     tag = "me",
     operation_id = "exportMyData",
