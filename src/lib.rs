@@ -11,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod idempotency;
+pub mod messages;
 pub mod openapi;
 pub mod seed;
 pub mod startup;

@@ -67,6 +67,11 @@ impl Application {
             hasher,
             revocations: Default::default(),
             in_flight: Default::default(),
+            sender: if config.is_production() {
+                std::sync::Arc::new(crate::messages::NoSender)
+            } else {
+                std::sync::Arc::new(crate::messages::DevelopmentSender::new(config.data_dir.clone()))
+            },
             routes: RouteTable::from_openapi(&doc),
             openapi_json: crate::openapi::document_json(),
             metrics: Default::default(),

@@ -17,6 +17,7 @@ pub struct AppState {
     pub metrics: Metrics,
     pub routes: RouteTable,
     pub in_flight: crate::idempotency::InFlight,
+    pub sender: std::sync::Arc<dyn crate::messages::MessageSender>,
     /// The OpenAPI document, serialised once at start.
     pub openapi_json: String,
 }

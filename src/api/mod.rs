@@ -10,6 +10,7 @@ pub mod notifications;
 pub mod oauth;
 pub mod ops;
 pub mod pagination;
+pub mod password_reset;
 pub mod privacy;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -26,7 +27,9 @@ fn v1(cfg: &mut ServiceConfig) {
         .service(auth::refresh_token)
         .service(auth::logout)
         .service(auth::get_jwks)
-        .service(oauth::issue_client_token);
+        .service(oauth::issue_client_token)
+        .service(password_reset::request_password_reset)
+        .service(password_reset::reset_password);
     cfg.service(me::get_me)
         .service(me::update_me)
         .service(me::change_password)

@@ -243,6 +243,18 @@ diesel::joinable!(applications -> services (service_id));
 diesel::joinable!(application_events -> applications (application_id));
 diesel::joinable!(documents -> applications (application_id));
 
+diesel::table! {
+    password_resets (id) {
+        id -> Text,
+        account_id -> Text,
+        code_hash -> Text,
+        attempts -> Integer,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     api_clients,

@@ -11,6 +11,7 @@ mod identity_documents;
 mod openapi;
 mod ops;
 mod outage;
+mod password_reset;
 mod privacy;
 mod throttle;
 mod tokens;
