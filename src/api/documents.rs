@@ -221,6 +221,9 @@ pub async fn upload_document(
 ) -> ApiResult<HttpResponse> {
     let resident = p.resident()?.to_owned();
     let application_id = path.into_inner();
+    // Refuse a foreign or missing application before reading megabytes of body.
+    let (app_id, owner) = (application_id.clone(), resident.clone());
+    state.db.run(move |conn| Ok(store::find_for_resident(conn, &app_id, &owner).map(|_| ())?)).await?;
     let upload = receive(&state, parts).await?;
     let mut errors = Vec::new();
     if upload.kind.as_deref().is_none_or(str::is_empty) {

@@ -115,9 +115,6 @@ impl RouteTable {
                     methods.push(m.to_owned());
                 }
             }
-            if item.get.is_some() {
-                methods.push("HEAD".into());
-            }
             routes.push((segments, methods));
         }
         Self { routes }

@@ -13,5 +13,6 @@ mod ops;
 mod outage;
 mod password_reset;
 mod privacy;
+mod shutdown;
 mod throttle;
 mod tokens;

@@ -1,0 +1,116 @@
+//! SIGTERM drains in-flight requests: an upload that is still arriving completes, then the process exits.
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::helpers::{PDF, TempDir};
+
+#[actix_web::test]
+async fn sigterm_lets_an_upload_in_flight_finish() {
+    let dir = TempDir::new();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_qinaotong"))
+        .env("QAT_DATA_DIR", &dir.0)
+        .env("QAT_BIND", format!("127.0.0.1:{port}"))
+        .env("QAT_DEMO_DATA", "true")
+        .env("RUST_LOG", "warn")
+        .env_remove("DATABASE_URL")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if client.get(format!("{base}/healthz")).send().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (login, _, password) = qinaotong::seed::DEMO_RESIDENT;
+    let tokens: Value = client
+        .post(format!("{base}/v1/auth/login"))
+        .json(&json!({"login": login, "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = tokens["access_token"].as_str().unwrap().to_owned();
+    let services: Value =
+        client.get(format!("{base}/v1/services?limit=100")).send().await.unwrap().json().await.unwrap();
+    let mut target = None;
+    for s in services["items"].as_array().unwrap() {
+        let detail: Value = client
+            .get(format!("{base}/v1/services/{}", s["id"].as_str().unwrap()))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if let Some(kind) = detail["form"]["documents"][0]["kind"].as_str() {
+            target = Some((s["id"].as_str().unwrap().to_owned(), kind.to_owned()));
+            break;
+        }
+    }
+    let (service, kind) = target.expect("a demo service that takes documents");
+    let app: Value = client
+        .post(format!("{base}/v1/applications"))
+        .bearer_auth(&token)
+        .json(&json!({"service_id": service, "form_data": {}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = app["id"].as_str().unwrap();
+
+    // A hand-written multipart request whose file arrives slowly.
+    let boundary = "drain-test-boundary";
+    let file = [PDF, &vec![b' '; 200_000]].concat();
+    let head = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\n{kind}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"slow.pdf\"\r\nContent-Type: application/pdf\r\n\r\n"
+    );
+    let tail = format!("\r\n--{boundary}--\r\n");
+    let length = head.len() + file.len() + tail.len();
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let request = format!(
+        "POST /v1/applications/{id}/documents HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n{head}"
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let chunks: Vec<&[u8]> = file.chunks(file.len() / 8 + 1).collect();
+    stream.write_all(chunks[0]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // SAFETY: sending a signal to the child process this test started.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    for chunk in &chunks[1..] {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        stream.write_all(chunk).await.unwrap();
+    }
+    stream.write_all(tail.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 201"), "the upload in flight was cut: {response}");
+
+    let mut exited = None;
+    for _ in 0..100 {
+        if let Some(status) = child.try_wait().unwrap() {
+            exited = Some(status);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let status = exited.unwrap_or_else(|| {
+        let _ = child.kill();
+        panic!("the server did not exit after SIGTERM")
+    });
+    assert!(status.success(), "exit status {status:?}");
+}
