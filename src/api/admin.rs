@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use crate::api::auth::check_full_name;
 use crate::api::me::Me;
-use crate::audit::Audit;
+use crate::audit::{Audit, audited};
 use crate::auth::{Principal, random_token, sha256_hex};
 use crate::context::RequestContext;
 use crate::db::DbConn;
@@ -69,69 +69,82 @@ pub async fn create_staff_account(
     body: Json<CreateStaffAccount>,
 ) -> ApiResult<HttpResponse> {
     p.admin()?;
-    let body = body.0;
-    let mut errors = Vec::new();
-    let email = Email::parse(&body.email)
-        .map_err(|e| errors.push(FieldError::new("email", e.code(), e.message())))
-        .ok();
-    let full_name = check_full_name(&body.full_name, &mut errors);
-    let role = body.role.as_str();
-    if !["officer", "supervisor", "admin"].contains(&role) {
-        errors.push(FieldError::new("role", "invalid_option", "role must be officer, supervisor or admin"));
-    }
-    match (role, &body.organisation_id) {
-        ("admin", Some(_)) => errors.push(FieldError::new(
-            "organisation_id",
-            "not_allowed",
-            "admins are platform-wide and belong to no organisation",
-        )),
-        ("officer" | "supervisor", None) => {
-            errors.push(FieldError::new("organisation_id", "required", "staff belong to one organisation"))
+    let failure = Audit::by(&p, &ctx, "staff.create");
+    audited(state.clone(), failure, async move {
+        let body = body.0;
+        let mut errors = Vec::new();
+        let email = Email::parse(&body.email)
+            .map_err(|e| errors.push(FieldError::new("email", e.code(), e.message())))
+            .ok();
+        let full_name = check_full_name(&body.full_name, &mut errors);
+        let role = body.role.as_str();
+        if !["officer", "supervisor", "admin"].contains(&role) {
+            errors.push(FieldError::new(
+                "role",
+                "invalid_option",
+                "role must be officer, supervisor or admin",
+            ));
         }
-        _ => {}
-    }
-    let local =
-        email.as_ref().map(|e| e.as_str().split('@').next().unwrap_or("").to_owned()).unwrap_or_default();
-    let password = NewPassword::parse(&body.password, &[&full_name, &local])
-        .map_err(|e| errors.push(FieldError::new("password", e.code(), e.message())))
-        .ok();
-    let (Some(email), Some(password)) = (email, password) else { return Err(ApiError::validation(errors)) };
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
-    let hash = state.hasher.hash(password.expose().to_owned()).await?;
-    let t = now();
-    let account = Account {
-        id: new_id(),
-        role: role.to_owned(),
-        organisation_id: body.organisation_id,
-        email: Some(email.into_inner()),
-        phone: None,
-        password_hash: hash,
-        full_name,
-        preferred_language: "zh-Hant".into(),
-        status: accounts::ACTIVE.into(),
-        created_at: t,
-        updated_at: t,
-    };
-    let audit = Audit::by(&p, &ctx, "staff.create").target("account", &account.id).result(201);
-    let fp = idempotency::json_fingerprint(&req);
-    let db = state.db.clone();
-    idempotency::run(&req, &state, &p.id, "createStaffAccount", fp, |record| async move {
-        db.write(move |conn| {
-            if let Some(org) = &account.organisation_id
-                && !organisation_exists(conn, org)?
-            {
-                return Err(ApiError::field("organisation_id", "unknown", "no organisation has this id"));
-            }
-            if accounts::login_taken(conn, account.email.as_deref().unwrap_or_default(), None)? {
-                return Err(ApiError::conflict("login_taken", "this email is already registered"));
-            }
-            accounts::insert(conn, &account)?;
-            audit.write(conn)?;
-            let created = Created::new(format!("/v1/admin/staff/{}", account.id), None, &Me::from(account))?;
-            created.remember(conn, record.as_ref())?;
-            Ok(created)
+        match (role, &body.organisation_id) {
+            ("admin", Some(_)) => errors.push(FieldError::new(
+                "organisation_id",
+                "not_allowed",
+                "admins are platform-wide and belong to no organisation",
+            )),
+            ("officer" | "supervisor", None) => errors.push(FieldError::new(
+                "organisation_id",
+                "required",
+                "staff belong to one organisation",
+            )),
+            _ => {}
+        }
+        let local =
+            email.as_ref().map(|e| e.as_str().split('@').next().unwrap_or("").to_owned()).unwrap_or_default();
+        let password = NewPassword::parse(&body.password, &[&full_name, &local])
+            .map_err(|e| errors.push(FieldError::new("password", e.code(), e.message())))
+            .ok();
+        let (Some(email), Some(password)) = (email, password) else {
+            return Err(ApiError::validation(errors));
+        };
+        if !errors.is_empty() {
+            return Err(ApiError::validation(errors));
+        }
+        let hash = state.hasher.hash(password.expose().to_owned()).await?;
+        let t = now();
+        let account = Account {
+            id: new_id(),
+            role: role.to_owned(),
+            organisation_id: body.organisation_id,
+            email: Some(email.into_inner()),
+            phone: None,
+            password_hash: hash,
+            full_name,
+            preferred_language: "zh-Hant".into(),
+            status: accounts::ACTIVE.into(),
+            created_at: t,
+            updated_at: t,
+        };
+        let audit = Audit::by(&p, &ctx, "staff.create").target("account", &account.id).result(201);
+        let fp = idempotency::json_fingerprint(&req);
+        let db = state.db.clone();
+        idempotency::run(&req, &state, &p.id, "createStaffAccount", fp, |record| async move {
+            db.write(move |conn| {
+                if let Some(org) = &account.organisation_id
+                    && !organisation_exists(conn, org)?
+                {
+                    return Err(ApiError::field("organisation_id", "unknown", "no organisation has this id"));
+                }
+                if accounts::login_taken(conn, account.email.as_deref().unwrap_or_default(), None)? {
+                    return Err(ApiError::conflict("login_taken", "this email is already registered"));
+                }
+                accounts::insert(conn, &account)?;
+                audit.write(conn)?;
+                let created =
+                    Created::new(format!("/v1/admin/staff/{}", account.id), None, &Me::from(account))?;
+                created.remember(conn, record.as_ref())?;
+                Ok(created)
+            })
+            .await
         })
         .await
     })
@@ -182,63 +195,68 @@ pub async fn create_api_client(
     body: Json<CreateApiClient>,
 ) -> ApiResult<HttpResponse> {
     p.admin()?;
-    let body = body.0;
-    let mut errors = Vec::new();
-    let name = body.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 100 {
-        errors.push(FieldError::new("name", "invalid_length", "name must be 1 to 100 characters"));
-    }
-    let mut scopes: Vec<String> = Vec::new();
-    for (i, s) in body.scopes.iter().enumerate() {
-        if !SCOPES.contains(&s.as_str()) {
-            errors.push(FieldError::new(
-                format!("scopes[{i}]"),
-                "invalid_option",
-                format!("unknown scope {s:?}"),
-            ));
-        } else if !scopes.contains(s) {
-            scopes.push(s.clone());
+    let failure = Audit::by(&p, &ctx, "api_client.create");
+    audited(state.clone(), failure, async move {
+        let body = body.0;
+        let mut errors = Vec::new();
+        let name = body.name.trim().to_owned();
+        if name.is_empty() || name.chars().count() > 100 {
+            errors.push(FieldError::new("name", "invalid_length", "name must be 1 to 100 characters"));
         }
-    }
-    if body.scopes.is_empty() {
-        errors.push(FieldError::new("scopes", "required", "give at least one scope"));
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
-    let secret = format!("qcs_{}", random_token());
-    let t = now();
-    let client = ApiClient {
-        id: new_id(),
-        client_id: format!("qac_{}", &uuid::Uuid::now_v7().simple().to_string()[8..]),
-        organisation_id: body.organisation_id,
-        name,
-        secret_hash: sha256_hex(&secret),
-        scopes: scopes.join(" "),
-        created_at: t,
-        updated_at: t,
-        revoked_at: None,
-    };
-    let audit = Audit::by(&p, &ctx, "api_client.create").target("api_client", &client.client_id).result(201);
-    let client = state
-        .db
-        .write(move |conn| {
-            if !organisation_exists(conn, &client.organisation_id)? {
-                return Err(ApiError::field("organisation_id", "unknown", "no organisation has this id"));
+        let mut scopes: Vec<String> = Vec::new();
+        for (i, s) in body.scopes.iter().enumerate() {
+            if !SCOPES.contains(&s.as_str()) {
+                errors.push(FieldError::new(
+                    format!("scopes[{i}]"),
+                    "invalid_option",
+                    format!("unknown scope {s:?}"),
+                ));
+            } else if !scopes.contains(s) {
+                scopes.push(s.clone());
             }
-            clients::insert(conn, &client)?;
-            audit.write(conn)?;
-            Ok(client)
-        })
-        .await?;
-    let location = format!("/v1/admin/api-clients/{}", client.id);
-    Ok(HttpResponse::Created().insert_header(("Location", location)).json(CreatedApiClient {
-        id: client.id,
-        client_id: client.client_id,
-        client_secret: secret,
-        organisation_id: client.organisation_id,
-        name: client.name,
-        scopes,
-        created_at: utc(client.created_at),
-    }))
+        }
+        if body.scopes.is_empty() {
+            errors.push(FieldError::new("scopes", "required", "give at least one scope"));
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::validation(errors));
+        }
+        let secret = format!("qcs_{}", random_token());
+        let t = now();
+        let client = ApiClient {
+            id: new_id(),
+            client_id: format!("qac_{}", &uuid::Uuid::now_v7().simple().to_string()[8..]),
+            organisation_id: body.organisation_id,
+            name,
+            secret_hash: sha256_hex(&secret),
+            scopes: scopes.join(" "),
+            created_at: t,
+            updated_at: t,
+            revoked_at: None,
+        };
+        let audit =
+            Audit::by(&p, &ctx, "api_client.create").target("api_client", &client.client_id).result(201);
+        let client = state
+            .db
+            .write(move |conn| {
+                if !organisation_exists(conn, &client.organisation_id)? {
+                    return Err(ApiError::field("organisation_id", "unknown", "no organisation has this id"));
+                }
+                clients::insert(conn, &client)?;
+                audit.write(conn)?;
+                Ok(client)
+            })
+            .await?;
+        let location = format!("/v1/admin/api-clients/{}", client.id);
+        Ok(HttpResponse::Created().insert_header(("Location", location)).json(CreatedApiClient {
+            id: client.id,
+            client_id: client.client_id,
+            client_secret: secret,
+            organisation_id: client.organisation_id,
+            name: client.name,
+            scopes,
+            created_at: utc(client.created_at),
+        }))
+    })
+    .await
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::pagination::{Page, PageParams, page};
-use crate::audit::Audit;
+use crate::audit::{Audit, audited};
 use crate::auth::Principal;
 use crate::context::RequestContext;
 use crate::db::types::{new_id, now, utc};
@@ -407,67 +407,71 @@ pub async fn create_organisation(
     body: Json<CreateOrganisation>,
 ) -> ApiResult<HttpResponse> {
     p.admin()?;
-    let b = body.0;
-    let mut errors = Vec::new();
-    check_code("code", &b.code, &mut errors);
-    if !["government", "business"].contains(&b.kind.as_str()) {
-        errors.push(FieldError::new("kind", "invalid_option", "kind must be government or business"));
-    }
-    if !["macao", "hengqin"].contains(&b.jurisdiction.as_str()) {
-        errors.push(FieldError::new(
-            "jurisdiction",
-            "invalid_option",
-            "jurisdiction must be macao or hengqin",
-        ));
-    }
-    check_text("name", &b.name, &mut errors);
-    check_text("description", &b.description, &mut errors);
-    for (i, d) in b.holidays.iter().enumerate() {
-        if NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
-            errors.push(FieldError::new(format!("holidays[{i}]"), "invalid_date", "use YYYY-MM-DD"));
+    let failure = Audit::by(&p, &ctx, "organisation.create");
+    audited(state.clone(), failure, async move {
+        let b = body.0;
+        let mut errors = Vec::new();
+        check_code("code", &b.code, &mut errors);
+        if !["government", "business"].contains(&b.kind.as_str()) {
+            errors.push(FieldError::new("kind", "invalid_option", "kind must be government or business"));
         }
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
-    let t = now();
-    let name_json = serde_json::to_value(&b.name).map_err(ApiError::internal)?;
-    let org = Organisation {
-        id: new_id(),
-        search_text: crate::seed::search_text(&b.code, &name_json),
-        code: b.code,
-        kind: b.kind,
-        jurisdiction: b.jurisdiction,
-        name: name_json.to_string(),
-        description: serde_json::to_string(&b.description).map_err(ApiError::internal)?,
-        holidays: serde_json::to_string(&b.holidays).map_err(ApiError::internal)?,
-        created_at: t,
-        updated_at: t,
-    };
-    let audit = Audit::by(&p, &ctx, "organisation.create").target("organisation", &org.id).result(201);
-    let view = OrganisationAdminView {
-        id: org.id.clone(),
-        code: org.code.clone(),
-        kind: org.kind.clone(),
-        jurisdiction: org.jurisdiction.clone(),
-        name: b.name,
-        description: b.description,
-        holidays: b.holidays,
-        created_at: utc(t),
-    };
-    let fp = idempotency::json_fingerprint(&req);
-    let db = state.db.clone();
-    idempotency::run(&req, &state, &p.id, "createOrganisation", fp, |record| async move {
-        db.write(move |conn| {
-            use diesel::RunQueryDsl;
-            diesel::insert_into(crate::db::schema::organisations::table)
-                .values(&org)
-                .execute(conn)
-                .map_err(|e| unique_violation(e, "code"))?;
-            audit.write(conn)?;
-            let created = Created::new(format!("/v1/organisations/{}", view.id), None, &view)?;
-            created.remember(conn, record.as_ref())?;
-            Ok(created)
+        if !["macao", "hengqin"].contains(&b.jurisdiction.as_str()) {
+            errors.push(FieldError::new(
+                "jurisdiction",
+                "invalid_option",
+                "jurisdiction must be macao or hengqin",
+            ));
+        }
+        check_text("name", &b.name, &mut errors);
+        check_text("description", &b.description, &mut errors);
+        for (i, d) in b.holidays.iter().enumerate() {
+            if NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
+                errors.push(FieldError::new(format!("holidays[{i}]"), "invalid_date", "use YYYY-MM-DD"));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::validation(errors));
+        }
+        let t = now();
+        let name_json = serde_json::to_value(&b.name).map_err(ApiError::internal)?;
+        let org = Organisation {
+            id: new_id(),
+            search_text: crate::seed::search_text(&b.code, &name_json),
+            code: b.code,
+            kind: b.kind,
+            jurisdiction: b.jurisdiction,
+            name: name_json.to_string(),
+            description: serde_json::to_string(&b.description).map_err(ApiError::internal)?,
+            holidays: serde_json::to_string(&b.holidays).map_err(ApiError::internal)?,
+            created_at: t,
+            updated_at: t,
+        };
+        let audit = Audit::by(&p, &ctx, "organisation.create").target("organisation", &org.id).result(201);
+        let view = OrganisationAdminView {
+            id: org.id.clone(),
+            code: org.code.clone(),
+            kind: org.kind.clone(),
+            jurisdiction: org.jurisdiction.clone(),
+            name: b.name,
+            description: b.description,
+            holidays: b.holidays,
+            created_at: utc(t),
+        };
+        let fp = idempotency::json_fingerprint(&req);
+        let db = state.db.clone();
+        idempotency::run(&req, &state, &p.id, "createOrganisation", fp, |record| async move {
+            db.write(move |conn| {
+                use diesel::RunQueryDsl;
+                diesel::insert_into(crate::db::schema::organisations::table)
+                    .values(&org)
+                    .execute(conn)
+                    .map_err(|e| unique_violation(e, "code"))?;
+                audit.write(conn)?;
+                let created = Created::new(format!("/v1/organisations/{}", view.id), None, &view)?;
+                created.remember(conn, record.as_ref())?;
+                Ok(created)
+            })
+            .await
         })
         .await
     })
@@ -546,92 +550,98 @@ pub async fn create_service(
     body: Json<CreateService>,
 ) -> ApiResult<HttpResponse> {
     p.admin()?;
-    let b = body.0;
-    let mut errors = Vec::new();
-    check_code("code", &b.code, &mut errors);
-    if !CATEGORIES.contains(&b.category.as_str()) {
-        errors.push(FieldError::new(
-            "category",
-            "invalid_option",
-            format!("category must be one of {}", CATEGORIES.join(", ")),
-        ));
-    }
-    for (field, t) in [
-        ("name", &b.name),
-        ("description", &b.description),
-        ("instructions", &b.instructions),
-        ("eligibility", &b.eligibility),
-    ] {
-        check_text(field, t, &mut errors);
-    }
-    let currency = b.fee_currency.clone().unwrap_or_else(|| "MOP".into());
-    if !["MOP", "CNY"].contains(&currency.as_str()) {
-        errors.push(FieldError::new("fee_currency", "invalid_option", "fee_currency must be MOP or CNY"));
-    }
-    if !(0..=100_000_000).contains(&b.fee_amount) {
-        errors.push(FieldError::new("fee_amount", "out_of_range", "fee_amount must be 0 to 100000000"));
-    }
-    if !(1..=250).contains(&b.sla_days) {
-        errors.push(FieldError::new("sla_days", "out_of_range", "sla_days must be 1 to 250"));
-    }
-    if let Err(form_errors) = b.form.check("form") {
-        errors.extend(form_errors);
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
-    let t = now();
-    let name_json = serde_json::to_value(&b.name).map_err(ApiError::internal)?;
-    let texts = ServiceTexts {
-        name: b.name,
-        description: b.description,
-        instructions: b.instructions,
-        eligibility: b.eligibility,
-    };
-    let service = Service {
-        id: new_id(),
-        organisation_id: b.organisation_id,
-        search_text: crate::seed::search_text(&b.code, &name_json),
-        code: b.code,
-        category: b.category,
-        texts: serde_json::to_string(&texts).map_err(ApiError::internal)?,
-        fee_amount: b.fee_amount,
-        fee_currency: currency,
-        sla_days: b.sla_days,
-        live_version: Some(1),
-        created_at: t,
-        updated_at: t,
-    };
-    let version = ServiceVersion {
-        service_id: service.id.clone(),
-        version: 1,
-        form: serde_json::to_string(&b.form).map_err(ApiError::internal)?,
-        state: "published".into(),
-        created_at: t,
-        published_at: Some(t),
-    };
-    let audit = Audit::by(&p, &ctx, "service.create").target("service", &service.id).result(201);
-    let fp = idempotency::json_fingerprint(&req);
-    let db = state.db.clone();
-    idempotency::run(&req, &state, &p.id, "createService", fp, |record| async move {
-        db.write(move |conn| {
-            use diesel::RunQueryDsl;
-            if store::find_organisation(conn, &service.organisation_id).is_err() {
-                return Err(ApiError::field("organisation_id", "unknown", "no organisation has this id"));
-            }
-            diesel::insert_into(crate::db::schema::services::table)
-                .values(&service)
-                .execute(conn)
-                .map_err(|e| unique_violation(e, "code"))?;
-            diesel::insert_into(crate::db::schema::service_versions::table).values(&version).execute(conn)?;
-            audit.write(conn)?;
-            let created = Created::new(
-                format!("/v1/services/{}", service.id),
-                None,
-                &ServiceAdminView::from(&service),
-            )?;
-            created.remember(conn, record.as_ref())?;
-            Ok(created)
+    let failure = Audit::by(&p, &ctx, "service.create");
+    audited(state.clone(), failure, async move {
+        let b = body.0;
+        let mut errors = Vec::new();
+        check_code("code", &b.code, &mut errors);
+        if !CATEGORIES.contains(&b.category.as_str()) {
+            errors.push(FieldError::new(
+                "category",
+                "invalid_option",
+                format!("category must be one of {}", CATEGORIES.join(", ")),
+            ));
+        }
+        for (field, t) in [
+            ("name", &b.name),
+            ("description", &b.description),
+            ("instructions", &b.instructions),
+            ("eligibility", &b.eligibility),
+        ] {
+            check_text(field, t, &mut errors);
+        }
+        let currency = b.fee_currency.clone().unwrap_or_else(|| "MOP".into());
+        if !["MOP", "CNY"].contains(&currency.as_str()) {
+            errors.push(FieldError::new("fee_currency", "invalid_option", "fee_currency must be MOP or CNY"));
+        }
+        if !(0..=100_000_000).contains(&b.fee_amount) {
+            errors.push(FieldError::new("fee_amount", "out_of_range", "fee_amount must be 0 to 100000000"));
+        }
+        if !(1..=250).contains(&b.sla_days) {
+            errors.push(FieldError::new("sla_days", "out_of_range", "sla_days must be 1 to 250"));
+        }
+        if let Err(form_errors) = b.form.check("form") {
+            errors.extend(form_errors);
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::validation(errors));
+        }
+        let t = now();
+        let name_json = serde_json::to_value(&b.name).map_err(ApiError::internal)?;
+        let texts = ServiceTexts {
+            name: b.name,
+            description: b.description,
+            instructions: b.instructions,
+            eligibility: b.eligibility,
+        };
+        let service = Service {
+            id: new_id(),
+            organisation_id: b.organisation_id,
+            search_text: crate::seed::search_text(&b.code, &name_json),
+            code: b.code,
+            category: b.category,
+            texts: serde_json::to_string(&texts).map_err(ApiError::internal)?,
+            fee_amount: b.fee_amount,
+            fee_currency: currency,
+            sla_days: b.sla_days,
+            live_version: Some(1),
+            created_at: t,
+            updated_at: t,
+        };
+        let version = ServiceVersion {
+            service_id: service.id.clone(),
+            version: 1,
+            form: serde_json::to_string(&b.form).map_err(ApiError::internal)?,
+            state: "published".into(),
+            created_at: t,
+            published_at: Some(t),
+        };
+        let audit = Audit::by(&p, &ctx, "service.create").target("service", &service.id).result(201);
+        let fp = idempotency::json_fingerprint(&req);
+        let db = state.db.clone();
+        idempotency::run(&req, &state, &p.id, "createService", fp, |record| async move {
+            db.write(move |conn| {
+                use diesel::RunQueryDsl;
+                if store::find_organisation(conn, &service.organisation_id).is_err() {
+                    return Err(ApiError::field("organisation_id", "unknown", "no organisation has this id"));
+                }
+                diesel::insert_into(crate::db::schema::services::table)
+                    .values(&service)
+                    .execute(conn)
+                    .map_err(|e| unique_violation(e, "code"))?;
+                diesel::insert_into(crate::db::schema::service_versions::table)
+                    .values(&version)
+                    .execute(conn)?;
+                audit.write(conn)?;
+                let created = Created::new(
+                    format!("/v1/services/{}", service.id),
+                    None,
+                    &ServiceAdminView::from(&service),
+                )?;
+                created.remember(conn, record.as_ref())?;
+                Ok(created)
+            })
+            .await
         })
         .await
     })
@@ -693,33 +703,37 @@ pub async fn create_service_version(
     body: Json<CreateServiceVersion>,
 ) -> ApiResult<HttpResponse> {
     p.admin()?;
-    let service_id = path.into_inner();
-    let form = body.0.form;
-    let lookup = service_id.clone();
-    state.db.run(move |conn| Ok(store::find_service(conn, &lookup)?)).await?;
-    form.check("form").map_err(ApiError::validation)?;
-    let form_json = serde_json::to_string(&form).map_err(ApiError::internal)?;
-    let audit = Audit::by(&p, &ctx, "service.version_create").target("service", &service_id).result(201);
-    let fp = idempotency::json_fingerprint(&req);
-    let db = state.db.clone();
-    idempotency::run(&req, &state, &p.id, "createServiceVersion", fp, |record| async move {
-        db.write(move |conn| {
-            use diesel::RunQueryDsl;
-            store::find_service(conn, &service_id)?;
-            let v = ServiceVersion {
-                version: store::latest_version_number(conn, &service_id)? + 1,
-                service_id,
-                form: form_json,
-                state: "draft".into(),
-                created_at: now(),
-                published_at: None,
-            };
-            diesel::insert_into(crate::db::schema::service_versions::table).values(&v).execute(conn)?;
-            audit.write(conn)?;
-            let location = format!("/v1/services/{}", v.service_id);
-            let created = Created::new(location, None, &ServiceVersionView::new(v)?)?;
-            created.remember(conn, record.as_ref())?;
-            Ok(created)
+    let failure = Audit::by(&p, &ctx, "service.version_create");
+    audited(state.clone(), failure, async move {
+        let service_id = path.into_inner();
+        let form = body.0.form;
+        let lookup = service_id.clone();
+        state.db.run(move |conn| Ok(store::find_service(conn, &lookup)?)).await?;
+        form.check("form").map_err(ApiError::validation)?;
+        let form_json = serde_json::to_string(&form).map_err(ApiError::internal)?;
+        let audit = Audit::by(&p, &ctx, "service.version_create").target("service", &service_id).result(201);
+        let fp = idempotency::json_fingerprint(&req);
+        let db = state.db.clone();
+        idempotency::run(&req, &state, &p.id, "createServiceVersion", fp, |record| async move {
+            db.write(move |conn| {
+                use diesel::RunQueryDsl;
+                store::find_service(conn, &service_id)?;
+                let v = ServiceVersion {
+                    version: store::latest_version_number(conn, &service_id)? + 1,
+                    service_id,
+                    form: form_json,
+                    state: "draft".into(),
+                    created_at: now(),
+                    published_at: None,
+                };
+                diesel::insert_into(crate::db::schema::service_versions::table).values(&v).execute(conn)?;
+                audit.write(conn)?;
+                let location = format!("/v1/services/{}", v.service_id);
+                let created = Created::new(location, None, &ServiceVersionView::new(v)?)?;
+                created.remember(conn, record.as_ref())?;
+                Ok(created)
+            })
+            .await
         })
         .await
     })
@@ -748,32 +762,36 @@ pub async fn publish_service_version(
     path: web::Path<(String, i32)>,
 ) -> ApiResult<HttpResponse> {
     p.admin()?;
-    let (service_id, number) = path.into_inner();
-    let audit = Audit::by(&p, &ctx, "service.version_publish").target("service", &service_id);
-    let version = state
-        .db
-        .write(move |conn| {
-            use crate::db::schema::{service_versions as sv, services as s};
-            use diesel::prelude::*;
-            let v = store::find_version(conn, &service_id, number)?;
-            if v.state != "draft" {
-                return Err(ApiError::conflict("conflict", "only a draft version can be published"));
-            }
-            let t = now();
-            diesel::update(
-                sv::table.filter(sv::service_id.eq(&service_id)).filter(sv::state.eq("published")),
-            )
-            .set(sv::state.eq("retired"))
-            .execute(conn)?;
-            diesel::update(sv::table.find((&service_id, number)))
-                .set((sv::state.eq("published"), sv::published_at.eq(Some(t))))
+    let failure = Audit::by(&p, &ctx, "service.version_publish");
+    audited(state.clone(), failure, async move {
+        let (service_id, number) = path.into_inner();
+        let audit = Audit::by(&p, &ctx, "service.version_publish").target("service", &service_id);
+        let version = state
+            .db
+            .write(move |conn| {
+                use crate::db::schema::{service_versions as sv, services as s};
+                use diesel::prelude::*;
+                let v = store::find_version(conn, &service_id, number)?;
+                if v.state != "draft" {
+                    return Err(ApiError::conflict("conflict", "only a draft version can be published"));
+                }
+                let t = now();
+                diesel::update(
+                    sv::table.filter(sv::service_id.eq(&service_id)).filter(sv::state.eq("published")),
+                )
+                .set(sv::state.eq("retired"))
                 .execute(conn)?;
-            diesel::update(s::table.find(&service_id))
-                .set((s::live_version.eq(Some(number)), s::updated_at.eq(t)))
-                .execute(conn)?;
-            audit.write(conn)?;
-            Ok(store::find_version(conn, &service_id, number)?)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(ServiceVersionView::new(version)?))
+                diesel::update(sv::table.find((&service_id, number)))
+                    .set((sv::state.eq("published"), sv::published_at.eq(Some(t))))
+                    .execute(conn)?;
+                diesel::update(s::table.find(&service_id))
+                    .set((s::live_version.eq(Some(number)), s::updated_at.eq(t)))
+                    .execute(conn)?;
+                audit.write(conn)?;
+                Ok(store::find_version(conn, &service_id, number)?)
+            })
+            .await?;
+        Ok(HttpResponse::Ok().json(ServiceVersionView::new(version)?))
+    })
+    .await
 }

@@ -329,6 +329,11 @@ async fn roles_decide_what_each_caller_may_do() {
         .await;
     assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
 
+    // Admin actions are audited, the refused ones too, with their status.
+    let actions = app.audit_actions().await;
+    assert!(actions.contains(&("staff.create".into(), 201)), "{actions:?}");
+    assert!(actions.contains(&("staff.create".into(), 422)), "{actions:?}");
+
     // The officer logs in with the same operation and carries the organisation in the token.
     let officer = app.session("o1@example.gov.mo", "Harbour-Lantern-77").await;
     let me: Value = app.get_as("/v1/me", &officer.token).await.json().await.unwrap();
