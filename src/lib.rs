@@ -1,6 +1,8 @@
 //! Qin Ao Tong: the API that links Macao residents with the government departments and businesses of
 //! Hengqin. `main.rs` only reads configuration and calls [`startup::Application`].
 
+#![warn(clippy::unwrap_used, clippy::expect_used)]
+
 pub mod api;
 pub mod audit;
 pub mod auth;
