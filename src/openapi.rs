@@ -26,6 +26,7 @@ use crate::error::Problem;
         (name = "catalogue", description = "Organisations and services in four languages; public."),
         (name = "applications", description = "A resident's applications, their documents and history."),
         (name = "notifications", description = "What residents are told about their applications."),
+        (name = "organisation", description = "Staff and API clients working through their organisation's applications; every access is audited."),
         (name = "admin", description = "Platform administration: organisations, services, staff accounts, API clients."),
         (name = "operations", description = "Health, readiness and metrics."),
     ),

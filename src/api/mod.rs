@@ -9,6 +9,7 @@ pub mod me;
 pub mod notifications;
 pub mod oauth;
 pub mod ops;
+pub mod org;
 pub mod pagination;
 pub mod password_reset;
 pub mod privacy;
@@ -52,6 +53,13 @@ fn v1(cfg: &mut ServiceConfig) {
         .service(documents::upload_document)
         .service(documents::list_documents)
         .service(documents::download_document);
+    cfg.service(org::list_org_applications)
+        .service(org::get_org_application)
+        .service(org::assign_application)
+        .service(org::transition_application)
+        .service(org::add_application_note)
+        .service(org::download_org_document)
+        .service(org::list_org_staff);
     cfg.service(notifications::list_notifications).service(notifications::mark_notification_read);
     cfg.service(admin::create_staff_account)
         .service(admin::create_api_client)

@@ -226,3 +226,53 @@ pub struct OutboxEvent {
 pub fn insert_outbox(conn: &mut DbConn, x: &OutboxEvent) -> QueryResult<()> {
     diesel::insert_into(o::table).values(x).execute(conn).map(|_| ())
 }
+
+/// An application of this organisation that it may see (ever submitted); otherwise not found.
+pub fn find_for_organisation(conn: &mut DbConn, id: &str, organisation: &str) -> QueryResult<Application> {
+    a::table
+        .find(id)
+        .filter(a::organisation_id.eq(organisation))
+        .filter(a::submitted_at.is_not_null())
+        .first(conn)
+}
+
+pub struct QueueFilter {
+    pub statuses: Vec<String>,
+    /// `Some(None)`: unassigned only; `Some(Some(id))`: assigned to `id`.
+    pub assignee: Option<Option<String>>,
+    pub service_id: Option<String>,
+    pub updated_since: Option<NaiveDateTime>,
+}
+
+/// An organisation's queue: submitted applications by due date, earliest first.
+pub fn queue(
+    conn: &mut DbConn,
+    organisation: &str,
+    f: QueueFilter,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<Application>> {
+    let mut q = a::table
+        .filter(a::organisation_id.eq(organisation))
+        .filter(a::submitted_at.is_not_null())
+        .filter(a::due_at.is_not_null())
+        .into_boxed();
+    if !f.statuses.is_empty() {
+        q = q.filter(a::status.eq_any(f.statuses));
+    }
+    match f.assignee {
+        Some(None) => q = q.filter(a::assignee_id.is_null()),
+        Some(Some(id)) => q = q.filter(a::assignee_id.eq(id)),
+        None => {}
+    }
+    if let Some(s) = f.service_id {
+        q = q.filter(a::service_id.eq(s));
+    }
+    if let Some(t) = f.updated_since {
+        q = q.filter(a::updated_at.ge(t));
+    }
+    if let Some((due, id)) = after {
+        q = q.filter(a::due_at.ge(due).and(a::due_at.gt(due).or(a::id.gt(id))));
+    }
+    q.order((a::due_at.asc(), a::id.asc())).limit(limit).load(conn)
+}

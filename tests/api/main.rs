@@ -10,6 +10,7 @@ mod idempotency;
 mod identity_documents;
 mod openapi;
 mod ops;
+mod org;
 mod outage;
 mod password_reset;
 mod privacy;
