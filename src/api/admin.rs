@@ -260,3 +260,182 @@ pub async fn create_api_client(
     })
     .await
 }
+
+/// Disable a staff or admin account
+///
+/// The account can no longer log in and every session it has ends: refresh tokens at once, access tokens
+/// within seconds on every instance. Admins cannot disable themselves.
+#[utoipa::path(
+    tag = "admin",
+    operation_id = "disableStaffAccount",
+    security(("bearer" = [])),
+    params(("account_id" = String, Path, description = "Staff account id")),
+    responses(
+        (status = 200, description = "The disabled account.", body = Me),
+        (status = 404, description = "No such staff account.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Admins cannot disable themselves.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/admin/staff/{account_id}/disable")]
+pub async fn disable_staff_account(
+    state: web::Data<AppState>,
+    p: Principal,
+    ctx: RequestContext,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    p.admin()?;
+    let id = path.into_inner();
+    let audit = Audit::by(&p, &ctx, "staff.disable").target("account", &id);
+    let caller = p.id.clone();
+    audited(state.clone(), audit.clone(), async move {
+        if id == caller {
+            return Err(ApiError::conflict("conflict", "an admin cannot disable their own account"));
+        }
+        let (account, ended) = state
+            .db
+            .write(move |conn| {
+                use crate::db::schema::accounts::dsl as a;
+                let account: Account = a::accounts
+                    .find(&id)
+                    .filter(a::role.ne("resident"))
+                    .filter(a::status.ne(accounts::DELETED))
+                    .first(conn)?;
+                let t = now();
+                diesel::update(a::accounts.find(&id))
+                    .set((a::status.eq(accounts::DISABLED), a::updated_at.eq(t)))
+                    .execute(conn)?;
+                let ended = crate::store::sessions::revoke_all(conn, &id, None, "account_disabled", t)?;
+                audit.write(conn)?;
+                Ok((Account { status: accounts::DISABLED.into(), updated_at: t, ..account }, ended))
+            })
+            .await?;
+        state.revocations.add(ended, state.tokens.ttl + std::time::Duration::from_secs(60));
+        Ok(HttpResponse::Ok().json(Me::from(account)))
+    })
+    .await
+}
+
+/// An API client without its secret.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ApiClientView {
+    pub id: String,
+    pub client_id: String,
+    pub organisation_id: String,
+    pub name: String,
+    pub scopes: Vec<String>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<ApiClient> for ApiClientView {
+    fn from(c: ApiClient) -> Self {
+        Self {
+            id: c.id,
+            client_id: c.client_id,
+            organisation_id: c.organisation_id,
+            name: c.name,
+            scopes: c.scopes.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+            revoked_at: c.revoked_at.map(utc),
+        }
+    }
+}
+
+/// Revoke an API client
+///
+/// It can no longer get tokens, and the tokens it holds stop working at once on this instance and within
+/// seconds on the others.
+#[utoipa::path(
+    tag = "admin",
+    operation_id = "revokeApiClient",
+    security(("bearer" = [])),
+    params(("client_ref" = String, Path, description = "The client's `id`")),
+    responses(
+        (status = 200, description = "The revoked client.", body = ApiClientView),
+        (status = 404, description = "No such active client.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/admin/api-clients/{client_ref}/revoke")]
+pub async fn revoke_api_client(
+    state: web::Data<AppState>,
+    p: Principal,
+    ctx: RequestContext,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    p.admin()?;
+    let id = path.into_inner();
+    let audit = Audit::by(&p, &ctx, "api_client.revoke").target("api_client", &id);
+    audited(state.clone(), audit.clone(), async move {
+        let client = state
+            .db
+            .write(move |conn| {
+                use crate::db::schema::api_clients::dsl as c;
+                let client: ApiClient =
+                    c::api_clients.find(&id).filter(c::revoked_at.is_null()).first(conn)?;
+                let t = now();
+                diesel::update(c::api_clients.find(&id))
+                    .set((c::revoked_at.eq(Some(t)), c::updated_at.eq(t)))
+                    .execute(conn)?;
+                audit.write(conn)?;
+                Ok(ApiClient { revoked_at: Some(t), updated_at: t, ..client })
+            })
+            .await?;
+        state.revocations.add(
+            [format!("client:{}", client.client_id)],
+            state.tokens.ttl + std::time::Duration::from_secs(60),
+        );
+        Ok(HttpResponse::Ok().json(ApiClientView::from(client)))
+    })
+    .await
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RotatedSecret {
+    pub client_id: String,
+    /// The new secret, shown only here; the old one stops working at once.
+    pub client_secret: String,
+}
+
+/// Give an API client a new secret
+///
+/// The old secret stops working at once; tokens already issued stay valid until they expire.
+#[utoipa::path(
+    tag = "admin",
+    operation_id = "rotateApiClientSecret",
+    security(("bearer" = [])),
+    params(("client_ref" = String, Path, description = "The client's `id`")),
+    responses(
+        (status = 200, description = "The new secret.", body = RotatedSecret),
+        (status = 404, description = "No such active client.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/admin/api-clients/{client_ref}/rotate-secret")]
+pub async fn rotate_api_client_secret(
+    state: web::Data<AppState>,
+    p: Principal,
+    ctx: RequestContext,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    p.admin()?;
+    let id = path.into_inner();
+    let audit = Audit::by(&p, &ctx, "api_client.rotate_secret").target("api_client", &id);
+    audited(state.clone(), audit.clone(), async move {
+        let secret = format!("qcs_{}", random_token());
+        let hash = sha256_hex(&secret);
+        let client_id = state
+            .db
+            .write(move |conn| {
+                use crate::db::schema::api_clients::dsl as c;
+                let client: ApiClient =
+                    c::api_clients.find(&id).filter(c::revoked_at.is_null()).first(conn)?;
+                diesel::update(c::api_clients.find(&id))
+                    .set((c::secret_hash.eq(hash), c::updated_at.eq(now())))
+                    .execute(conn)?;
+                audit.write(conn)?;
+                Ok(client.client_id)
+            })
+            .await?;
+        Ok(HttpResponse::Ok()
+            .insert_header(("Cache-Control", "no-store"))
+            .json(RotatedSecret { client_id, client_secret: secret }))
+    })
+    .await
+}

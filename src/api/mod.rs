@@ -1,5 +1,6 @@
 //! HTTP handlers, one module per resource. Handlers parse and authorise; domain code decides.
 
+pub mod access;
 pub mod admin;
 pub mod applications;
 pub mod auth;
@@ -39,7 +40,8 @@ fn v1(cfg: &mut ServiceConfig) {
         .service(me::add_identity_document)
         .service(me::list_identity_documents)
         .service(privacy::export_my_data)
-        .service(privacy::delete_me);
+        .service(privacy::delete_me)
+        .service(access::list_my_access_log);
     cfg.service(catalogue::list_organisations)
         .service(catalogue::list_services)
         .service(catalogue::get_service);
@@ -66,5 +68,9 @@ fn v1(cfg: &mut ServiceConfig) {
         .service(catalogue::create_organisation)
         .service(catalogue::create_service)
         .service(catalogue::create_service_version)
-        .service(catalogue::publish_service_version);
+        .service(catalogue::publish_service_version)
+        .service(access::list_audit_events)
+        .service(admin::disable_staff_account)
+        .service(admin::revoke_api_client)
+        .service(admin::rotate_api_client_secret);
 }

@@ -259,6 +259,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     api_clients,
     application_events,
+    audit_events,
     applications,
     documents,
     identity_documents,

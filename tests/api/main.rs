@@ -8,6 +8,7 @@ mod documents;
 mod helpers;
 mod idempotency;
 mod identity_documents;
+mod lifecycle;
 mod openapi;
 mod ops;
 mod org;
