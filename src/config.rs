@@ -70,6 +70,11 @@ pub struct Config {
     pub login_max_failures_per_address: u32,
     pub login_window: Duration,
     pub webhook_allow_private: bool,
+    /// First retry delay; it doubles per attempt (at most six hours), so 14 attempts span about a day.
+    pub webhook_retry_base: Duration,
+    pub webhook_max_attempts: u32,
+    pub webhook_poll_interval: Duration,
+    pub webhook_timeout: Duration,
     pub shutdown_timeout: Duration,
 }
 
@@ -132,6 +137,10 @@ impl Config {
             login_max_failures_per_address: 50,
             login_window: Duration::from_secs(15 * 60),
             webhook_allow_private: false,
+            webhook_retry_base: Duration::from_secs(30),
+            webhook_max_attempts: 14,
+            webhook_poll_interval: Duration::from_secs(1),
+            webhook_timeout: Duration::from_secs(10),
             shutdown_timeout: Duration::from_secs(20),
         }
     }
@@ -228,6 +237,11 @@ impl Config {
                 .collect::<Result<_, _>>()?;
         }
         c.webhook_allow_private = parse_bool("QAT_WEBHOOK_ALLOW_PRIVATE", false)?;
+        c.webhook_max_attempts = parse_var("QAT_WEBHOOK_MAX_ATTEMPTS", c.webhook_max_attempts)?.max(1);
+        c.webhook_retry_base = Duration::from_millis(parse_var(
+            "QAT_WEBHOOK_RETRY_BASE_MS",
+            c.webhook_retry_base.as_millis() as u64,
+        )?);
         c.validate()?;
         Ok(c)
     }

@@ -27,6 +27,7 @@ use crate::error::Problem;
         (name = "applications", description = "A resident's applications, their documents and history."),
         (name = "notifications", description = "What residents are told about their applications."),
         (name = "organisation", description = "Staff and API clients working through their organisation's applications; every access is audited."),
+        (name = "webhooks", description = "Signed event deliveries (Standard Webhooks) to API clients' endpoints."),
         (name = "admin", description = "Platform administration: organisations, services, staff accounts, API clients."),
         (name = "operations", description = "Health, readiness and metrics."),
     ),

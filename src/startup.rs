@@ -80,6 +80,7 @@ impl Application {
         });
         actix_web::rt::spawn(refresh_revocations(state.clone()));
         actix_web::rt::spawn(maintenance(state.clone()));
+        actix_web::rt::spawn(crate::webhooks::run(state.clone()));
         let listener = TcpListener::bind(&config.bind)?;
         let port = listener.local_addr()?.port();
         let app_state = state.clone();

@@ -57,7 +57,8 @@ pub fn queue_webhook(
     if let (Some(d), Some(e)) = (data.as_object_mut(), extra.as_object()) {
         d.extend(e.clone());
     }
-    let payload = json!({"id": id, "type": event_type, "created_at": utc(t), "data": data});
+    let payload = json!({"id": id, "type": event_type, "created_at": utc(t), "data": data}).to_string();
+    crate::store::webhooks::fan_out(conn, &app.organisation_id, &id, event_type, &app.id, &payload, t)?;
     store::insert_outbox(
         conn,
         &OutboxEvent {
@@ -65,7 +66,7 @@ pub fn queue_webhook(
             organisation_id: app.organisation_id.clone(),
             application_id: app.id.clone(),
             event_type: event_type.to_owned(),
-            payload: payload.to_string(),
+            payload,
             created_at: t,
         },
     )?;

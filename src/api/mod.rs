@@ -14,6 +14,7 @@ pub mod org;
 pub mod pagination;
 pub mod password_reset;
 pub mod privacy;
+pub mod webhooks;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -62,6 +63,12 @@ fn v1(cfg: &mut ServiceConfig) {
         .service(org::add_application_note)
         .service(org::download_org_document)
         .service(org::list_org_staff);
+    cfg.service(webhooks::create_webhook_endpoint)
+        .service(webhooks::list_webhook_endpoints)
+        .service(webhooks::delete_webhook_endpoint)
+        .service(webhooks::rotate_webhook_secret)
+        .service(webhooks::list_webhook_deliveries)
+        .service(webhooks::redeliver_webhook);
     cfg.service(notifications::list_notifications).service(notifications::mark_notification_read);
     cfg.service(admin::create_staff_account)
         .service(admin::create_api_client)

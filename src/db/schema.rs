@@ -255,6 +255,53 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Text,
+        organisation_id -> Text,
+        client_id -> Text,
+        url -> Text,
+        event_types -> Text,
+        secret -> Text,
+        status -> Text,
+        disabled_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_jobs (id) {
+        id -> Text,
+        endpoint_id -> Text,
+        event_id -> Text,
+        event_type -> Text,
+        application_id -> Text,
+        payload -> Text,
+        attempts -> Integer,
+        status -> Text,
+        next_attempt_at -> Timestamp,
+        leased_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> Text,
+        job_id -> Text,
+        endpoint_id -> Text,
+        event_id -> Text,
+        event_type -> Text,
+        attempt -> Integer,
+        status -> Text,
+        response_status -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        attempted_at -> Timestamp,
+        next_attempt_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     api_clients,
@@ -268,4 +315,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     service_versions,
     services,
     sessions,
+    webhook_endpoints,
+    webhook_jobs,
 );

@@ -8,6 +8,7 @@ pub mod locale;
 pub mod notify;
 pub mod password;
 pub mod status;
+pub mod webhook;
 
 use serde::{Deserialize, Serialize};
 

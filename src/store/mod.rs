@@ -9,3 +9,4 @@ pub mod clients;
 pub mod identity_documents;
 pub mod sessions;
 pub mod throttle;
+pub mod webhooks;

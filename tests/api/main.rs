@@ -18,3 +18,4 @@ mod privacy;
 mod shutdown;
 mod throttle;
 mod tokens;
+mod webhooks;

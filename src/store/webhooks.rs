@@ -1,0 +1,223 @@
+//! Webhook endpoints, delivery jobs and attempts.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::schema::{webhook_attempts as wa, webhook_endpoints as we, webhook_jobs as wj};
+use crate::db::types::new_id;
+
+pub const ACTIVE: &str = "active";
+pub const DISABLED: &str = "disabled";
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = we)]
+pub struct Endpoint {
+    pub id: String,
+    pub organisation_id: String,
+    pub client_id: String,
+    pub url: String,
+    /// Space-separated; empty means every type.
+    pub event_types: String,
+    pub secret: String,
+    pub status: String,
+    pub disabled_reason: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Endpoint {
+    pub fn wants(&self, event_type: &str) -> bool {
+        self.event_types.is_empty() || self.event_types.split(' ').any(|t| t == event_type)
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = wj)]
+pub struct Job {
+    pub id: String,
+    pub endpoint_id: String,
+    pub event_id: String,
+    pub event_type: String,
+    pub application_id: String,
+    pub payload: String,
+    pub attempts: i32,
+    pub status: String,
+    pub next_attempt_at: NaiveDateTime,
+    pub leased_until: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = wa)]
+pub struct Attempt {
+    pub id: String,
+    pub job_id: String,
+    pub endpoint_id: String,
+    pub event_id: String,
+    pub event_type: String,
+    pub attempt: i32,
+    pub status: String,
+    pub response_status: Option<i32>,
+    pub error: Option<String>,
+    pub attempted_at: NaiveDateTime,
+    pub next_attempt_at: Option<NaiveDateTime>,
+}
+
+pub fn insert_endpoint(conn: &mut DbConn, e: &Endpoint) -> QueryResult<()> {
+    diesel::insert_into(we::table).values(e).execute(conn).map(|_| ())
+}
+
+/// An endpoint of this API client; otherwise not found.
+pub fn find_endpoint(conn: &mut DbConn, id: &str, client_id: &str) -> QueryResult<Endpoint> {
+    we::table.find(id).filter(we::client_id.eq(client_id)).first(conn)
+}
+
+pub fn list_endpoints(conn: &mut DbConn, client_id: &str) -> QueryResult<Vec<Endpoint>> {
+    we::table.filter(we::client_id.eq(client_id)).order((we::created_at.asc(), we::id.asc())).load(conn)
+}
+
+pub fn endpoint(conn: &mut DbConn, id: &str) -> QueryResult<Endpoint> {
+    we::table.find(id).first(conn)
+}
+
+/// Queues `event` for every active endpoint of the organisation that subscribed to its type; part of
+/// the transaction that wrote the event.
+pub fn fan_out(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    event_id: &str,
+    event_type: &str,
+    application_id: &str,
+    payload: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let endpoints: Vec<Endpoint> =
+        we::table.filter(we::organisation_id.eq(organisation_id)).filter(we::status.eq(ACTIVE)).load(conn)?;
+    for e in endpoints.into_iter().filter(|e| e.wants(event_type)) {
+        insert_job(conn, &e.id, event_id, event_type, application_id, payload, now)?;
+    }
+    Ok(())
+}
+
+pub fn insert_job(
+    conn: &mut DbConn,
+    endpoint_id: &str,
+    event_id: &str,
+    event_type: &str,
+    application_id: &str,
+    payload: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let job = Job {
+        id: new_id(),
+        endpoint_id: endpoint_id.to_owned(),
+        event_id: event_id.to_owned(),
+        event_type: event_type.to_owned(),
+        application_id: application_id.to_owned(),
+        payload: payload.to_owned(),
+        attempts: 0,
+        status: "pending".into(),
+        next_attempt_at: now,
+        leased_until: None,
+        created_at: now,
+    };
+    diesel::insert_into(wj::table).values(&job).execute(conn).map(|_| ())
+}
+
+/// Leases up to `limit` due jobs until `lease_until`. A job waits while an earlier job of the same endpoint
+/// and application is still pending, so each receiver gets an application's events in order. On
+/// PostgreSQL rows another instance is leasing are skipped (`FOR UPDATE SKIP LOCKED`).
+pub fn lease_due(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<Job>> {
+    let due = wj::table
+        .filter(wj::status.eq("pending"))
+        .filter(wj::next_attempt_at.le(now))
+        .filter(wj::leased_until.is_null().or(wj::leased_until.lt(now)))
+        .order((wj::created_at.asc(), wj::id.asc()))
+        .limit(limit * 4);
+    let candidates: Vec<Job> = match conn {
+        DbConn::Pg(c) => due.for_update().skip_locked().load(c)?,
+        DbConn::Sqlite(_) => due.load(conn)?,
+    };
+    let mut leased = Vec::new();
+    for job in candidates {
+        if leased.len() as i64 >= limit {
+            break;
+        }
+        let earlier: i64 = wj::table
+            .filter(wj::endpoint_id.eq(&job.endpoint_id))
+            .filter(wj::application_id.eq(&job.application_id))
+            .filter(wj::status.eq("pending"))
+            .filter(
+                wj::created_at
+                    .lt(job.created_at)
+                    .or(wj::created_at.eq(job.created_at).and(wj::id.lt(&job.id))),
+            )
+            .count()
+            .get_result(conn)?;
+        if earlier > 0
+            || leased
+                .iter()
+                .any(|j: &Job| j.endpoint_id == job.endpoint_id && j.application_id == job.application_id)
+        {
+            continue;
+        }
+        diesel::update(wj::table.find(&job.id)).set(wj::leased_until.eq(Some(lease_until))).execute(conn)?;
+        leased.push(job);
+    }
+    Ok(leased)
+}
+
+/// Records one attempt and moves the job on: delivered, failed for good, or pending again at `next`.
+pub fn record_attempt(conn: &mut DbConn, job: &Job, attempt: &Attempt) -> QueryResult<()> {
+    diesel::insert_into(wa::table).values(attempt).execute(conn)?;
+    let status = if attempt.status == "pending" { "pending" } else { attempt.status.as_str() };
+    diesel::update(wj::table.find(&job.id))
+        .set((
+            wj::attempts.eq(attempt.attempt),
+            wj::status.eq(status),
+            wj::next_attempt_at.eq(attempt.next_attempt_at.unwrap_or(attempt.attempted_at)),
+            wj::leased_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn disable_endpoint(conn: &mut DbConn, id: &str, reason: &str, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(we::table.find(id))
+        .set((we::status.eq(DISABLED), we::disabled_reason.eq(Some(reason)), we::updated_at.eq(now)))
+        .execute(conn)?;
+    // Nothing more goes to a disabled endpoint.
+    diesel::update(wj::table.filter(wj::endpoint_id.eq(id)).filter(wj::status.eq("pending")))
+        .set(wj::status.eq("failed"))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn list_attempts(
+    conn: &mut DbConn,
+    endpoint_id: &str,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<Attempt>> {
+    let mut q = wa::table.filter(wa::endpoint_id.eq(endpoint_id)).into_boxed();
+    if let Some((at, id)) = after {
+        q = q.filter(wa::attempted_at.le(at).and(wa::attempted_at.lt(at).or(wa::id.lt(id))));
+    }
+    q.order((wa::attempted_at.desc(), wa::id.desc())).limit(limit).load(conn)
+}
+
+/// The payload and type of an event this endpoint was sent (or should have been).
+pub fn job_for_event(conn: &mut DbConn, endpoint_id: &str, event_id: &str) -> QueryResult<Option<Job>> {
+    wj::table
+        .filter(wj::endpoint_id.eq(endpoint_id))
+        .filter(wj::event_id.eq(event_id))
+        .order(wj::created_at.desc())
+        .first(conn)
+        .optional()
+}

@@ -1,0 +1,364 @@
+//! Webhooks delivered to a real HTTP receiver: signatures, retries, ordering, 410, redelivery, SSRF guard.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+use crate::helpers::{TestApp, assert_problem, spawn_demo};
+
+#[derive(Clone, Debug)]
+struct Received {
+    id: String,
+    timestamp: String,
+    signature: String,
+    body: String,
+}
+
+#[derive(Clone, Default)]
+struct Receiver {
+    got: Arc<Mutex<Vec<Received>>>,
+    answers: Arc<Mutex<VecDeque<u16>>>,
+}
+
+async fn hook(req: HttpRequest, body: web::Bytes, r: web::Data<Receiver>) -> HttpResponse {
+    let h = |n: &str| req.headers().get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    r.got.lock().unwrap().push(Received {
+        id: h("webhook-id"),
+        timestamp: h("webhook-timestamp"),
+        signature: h("webhook-signature"),
+        body: String::from_utf8_lossy(&body).into_owned(),
+    });
+    let status = r.answers.lock().unwrap().pop_front().unwrap_or(200);
+    HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap()).finish()
+}
+
+/// A receiver on a random loopback port, answering the queued statuses then 200.
+fn start_receiver() -> (Receiver, String) {
+    let receiver = Receiver::default();
+    let data = web::Data::new(receiver.clone());
+    let server =
+        HttpServer::new(move || App::new().app_data(data.clone()).route("/hook", web::post().to(hook)))
+            .workers(1)
+            .bind("127.0.0.1:0")
+            .unwrap();
+    let url = format!("http://127.0.0.1:{}/hook", server.addrs()[0].port());
+    actix_web::rt::spawn(server.run());
+    (receiver, url)
+}
+
+async fn wait_for(receiver: &Receiver, count: usize) -> Vec<Received> {
+    for _ in 0..200 {
+        let got = receiver.got.lock().unwrap().clone();
+        if got.len() >= count {
+            return got;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("expected {count} deliveries, got {:?}", receiver.got.lock().unwrap());
+}
+
+fn verify(secret: &str, r: &Received) -> bool {
+    let key = base64::engine::general_purpose::STANDARD.decode(secret.trim_start_matches("whsec_")).unwrap();
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
+    mac.update(format!("{}.{}.{}", r.id, r.timestamp, r.body).as_bytes());
+    let expected =
+        format!("v1,{}", base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes()));
+    r.signature == expected
+}
+
+async fn client_of(app: &TestApp, org: &str) -> String {
+    let admin = app.admin().await;
+    let created: Value = app
+        .send_json(Method::POST, "/v1/admin/api-clients", Some(&admin.token),
+            &json!({"organisation_id": org, "name": "Case system", "scopes": ["applications:read", "applications:write", "webhooks:manage"]}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let res = app
+        .request(Method::POST, "/v1/oauth/token")
+        .basic_auth(created["client_id"].as_str().unwrap(), created["client_secret"].as_str())
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    res.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
+}
+
+#[actix_web::test]
+async fn events_arrive_signed_in_order_and_failures_are_retried_and_visible() {
+    let app = TestApp::spawn_with(|c| {
+        c.demo_data = true;
+        c.webhook_allow_private = true;
+        c.webhook_poll_interval = Duration::from_millis(50);
+        c.webhook_retry_base = Duration::from_millis(100);
+        c.webhook_max_attempts = 3;
+    })
+    .await;
+    let (receiver, url) = start_receiver();
+    let org = app.org_id("hq-entry-exit").await;
+    let token = client_of(&app, &org).await;
+    let res = app.send_json(Method::POST, "/v1/webhooks/endpoints", Some(&token), &json!({"url": url})).await;
+    assert_eq!(res.status(), 201);
+    let endpoint: Value = res.json().await.unwrap();
+    let (endpoint_id, secret) =
+        (endpoint["id"].as_str().unwrap().to_owned(), endpoint["secret"].as_str().unwrap().to_owned());
+    assert!(secret.starts_with("whsec_"));
+    assert_eq!(endpoint["event_types"].as_array().unwrap().len(), 5);
+    let listed: Value = app.get_as("/v1/webhooks/endpoints", &token).await.json().await.unwrap();
+    assert!(listed["items"][0].get("secret").is_none(), "secrets are shown only once");
+
+    // The resident submits; the first delivery fails with 500 and is retried.
+    receiver.answers.lock().unwrap().push_back(500);
+    let resident = app.session(qinaotong::seed::DEMO_RESIDENT.0, qinaotong::seed::DEMO_RESIDENT.2).await;
+    let services: Value = app.get("/v1/services?limit=100").await.json().await.unwrap();
+    let booking = services["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["code"] == "hq-port-assistance-booking")
+        .unwrap()
+        .clone();
+    let created: Value = app
+        .send_json(
+            Method::POST,
+            "/v1/applications",
+            Some(&resident.token),
+            &json!({"service_id": booking["id"], "submit": true,
+            "form_data": {"full_name": "陳大文", "macao_id": "1234567(3)", "travel_date": "2026-12-21"}}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let app_id = created["id"].as_str().unwrap().to_owned();
+    // While the first event is still being retried, the next change of the same application waits behind it.
+    let url_app = format!("/v1/org/applications/{app_id}");
+    let etag = app.get_as(&url_app, &token).await.headers()["etag"].to_str().unwrap().to_owned();
+    let res = app
+        .request(Method::POST, &format!("{url_app}/transition"))
+        .bearer_auth(&token)
+        .header("If-Match", etag)
+        .json(&json!({"action": "start_review"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+
+    let got = wait_for(&receiver, 3).await;
+    let types: Vec<String> = got
+        .iter()
+        .map(|r| serde_json::from_str::<Value>(&r.body).unwrap()["type"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        types,
+        ["application.submitted", "application.submitted", "application.status_changed"],
+        "retry first, then the next event"
+    );
+    assert_eq!(got[0].id, got[1].id, "a retry carries the same webhook-id");
+    for r in &got {
+        assert!(verify(&secret, r), "bad signature on {r:?}");
+        let age = chrono::Utc::now().timestamp() - r.timestamp.parse::<i64>().unwrap();
+        assert!((0..60).contains(&age));
+        assert!(
+            !r.body.contains("陳大文") && !r.body.contains("1234567"),
+            "no personal data in payloads: {}",
+            r.body
+        );
+        assert_eq!(
+            serde_json::from_str::<Value>(&r.body).unwrap()["data"]["application_id"],
+            app_id.as_str()
+        );
+    }
+
+    let deliveries: Value = app
+        .get_as(&format!("/v1/webhooks/endpoints/{endpoint_id}/deliveries"), &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let items = deliveries["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3, "one item per attempt");
+    let first = items
+        .iter()
+        .find(|i| i["attempt"] == 1 && i["response_status"] == 500)
+        .expect("the failed attempt is recorded");
+    assert_eq!(first["status"], "pending");
+    assert!(first["next_attempt_at"].is_string());
+    assert!(items.iter().any(|i| i["attempt"] == 2 && i["status"] == "delivered"));
+
+    // Redelivery sends the same event again.
+    let event_id = got[0].id.clone();
+    let res = app
+        .send_json(
+            Method::POST,
+            &format!("/v1/webhooks/endpoints/{endpoint_id}/redeliver"),
+            Some(&token),
+            &json!({"event_id": event_id}),
+        )
+        .await;
+    assert_eq!(res.status(), 202);
+    let got = wait_for(&receiver, 4).await;
+    assert_eq!(got[3].id, event_id);
+    let res = app
+        .send_json(
+            Method::POST,
+            &format!("/v1/webhooks/endpoints/{endpoint_id}/redeliver"),
+            Some(&token),
+            &json!({"event_id": "unknown"}),
+        )
+        .await;
+    assert_problem(res, StatusCode::NOT_FOUND, "not_found").await;
+
+    // 410 Gone disables the endpoint.
+    receiver.answers.lock().unwrap().push_back(410);
+    let res = app
+        .send_json(Method::POST, &format!("{url_app}/notes"), Some(&token), &json!({"text": "checked"}))
+        .await;
+    assert_eq!(res.status(), 201);
+    wait_for(&receiver, 5).await;
+    let mut status = String::new();
+    for _ in 0..40 {
+        let listed: Value = app.get_as("/v1/webhooks/endpoints", &token).await.json().await.unwrap();
+        status = listed["items"][0]["status"].as_str().unwrap().to_owned();
+        if status == "disabled" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(status, "disabled");
+
+    let res = app
+        .request(Method::POST, &format!("/v1/webhooks/endpoints/{endpoint_id}/rotate-secret"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let rotated: Value = res.json().await.unwrap();
+    assert_ne!(rotated["secret"], secret.as_str());
+    let res = app
+        .request(Method::DELETE, &format!("/v1/webhooks/endpoints/{endpoint_id}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let res = app
+        .request(Method::DELETE, &format!("/v1/webhooks/endpoints/{endpoint_id}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, StatusCode::NOT_FOUND, "not_found").await;
+}
+
+#[actix_web::test]
+async fn internal_addresses_and_other_callers_are_refused() {
+    let app = spawn_demo().await;
+    let org = app.org_id("hq-entry-exit").await;
+    let token = client_of(&app, &org).await;
+    for url in [
+        "http://127.0.0.1:9/hook",
+        "http://10.0.0.8/hook",
+        "http://[::1]/hook",
+        "http://169.254.169.254/latest",
+        "http://localhost/hook",
+        "ftp://example.com/x",
+    ] {
+        let res =
+            app.send_json(Method::POST, "/v1/webhooks/endpoints", Some(&token), &json!({"url": url})).await;
+        let body = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!(body["errors"][0]["field"], "url", "{url}");
+    }
+    let res = app
+        .send_json(
+            Method::POST,
+            "/v1/webhooks/endpoints",
+            Some(&token),
+            &json!({"url": "http://127.0.0.1/x", "event_types": ["application.exploded"]}),
+        )
+        .await;
+    assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let officer = app.session("officer.lei@hq-entry-exit.example", qinaotong::seed::DEMO_PASSWORD).await;
+    assert_problem(
+        app.get_as("/v1/webhooks/endpoints", &officer.token).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+}
+
+#[actix_web::test]
+async fn two_instances_never_send_the_same_attempt_twice() {
+    let app = TestApp::spawn_with(|c| {
+        c.demo_data = true;
+        c.webhook_allow_private = true;
+        c.webhook_poll_interval = Duration::from_millis(20);
+    })
+    .await;
+    let other = app.sibling().await;
+    let (receiver, url) = start_receiver();
+    let org = app.org_id("hq-entry-exit").await;
+    let token = client_of(&app, &org).await;
+    assert_eq!(
+        app.send_json(Method::POST, "/v1/webhooks/endpoints", Some(&token), &json!({"url": url}))
+            .await
+            .status(),
+        201
+    );
+    let resident = app.session(qinaotong::seed::DEMO_RESIDENT.0, qinaotong::seed::DEMO_RESIDENT.2).await;
+    let services: Value = app.get("/v1/services?limit=100").await.json().await.unwrap();
+    let booking = services["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["code"] == "hq-port-assistance-booking")
+        .unwrap()
+        .clone();
+    let mut notes = 0;
+    for i in 0..4 {
+        let created: Value = app
+            .send_json(
+                Method::POST,
+                "/v1/applications",
+                Some(&resident.token),
+                &json!({"service_id": booking["id"], "submit": true,
+                "form_data": {"full_name": "陳大文", "macao_id": "1234567(3)", "travel_date": "2026-12-21"}}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let id = created["id"].as_str().unwrap();
+        for j in 0..3 {
+            let target = if (i + j) % 2 == 0 { &app } else { &other };
+            let res = target
+                .send_json(
+                    Method::POST,
+                    &format!("/v1/org/applications/{id}/notes"),
+                    Some(&token),
+                    &json!({"text": format!("note {j}")}),
+                )
+                .await;
+            assert_eq!(res.status(), 201);
+            notes += 1;
+        }
+    }
+    let expected = 4 + notes;
+    let got = wait_for(&receiver, expected).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let got_after = receiver.got.lock().unwrap().clone();
+    assert!(got.len() >= expected);
+    assert_eq!(got_after.len(), expected, "no duplicate deliveries");
+    let mut ids: Vec<&str> = got_after.iter().map(|r| r.id.as_str()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), expected, "each event exactly once");
+}
