@@ -1,37 +1,18 @@
 //! Messages to people (password reset codes) through a pluggable sender. The development sender writes
-//! each message as one log line with the recipient and the text, like a console mail backend, and keeps a
-//! copy in `messages.jsonl` in the data folder; it is never used in production.
-
-use std::io::Write;
-use std::path::PathBuf;
-use std::sync::Mutex;
+//! each message as one log line with the recipient and the text, like a console mail backend; it is the
+//! only place a code is ever written, and it is never used in production.
 
 pub trait MessageSender: Send + Sync {
     /// Delivers `text` to `recipient` (an email address or an E.164 phone number).
     fn send(&self, recipient: &str, text: &str);
 }
 
-/// Development only: log line plus a JSON line per message in the data folder.
-pub struct DevelopmentSender {
-    file: Mutex<PathBuf>,
-}
-
-impl DevelopmentSender {
-    pub fn new(data_dir: PathBuf) -> Self {
-        Self { file: Mutex::new(data_dir.join("messages.jsonl")) }
-    }
-}
+/// Development only: one log line per message.
+pub struct DevelopmentSender;
 
 impl MessageSender for DevelopmentSender {
     fn send(&self, recipient: &str, text: &str) {
         tracing::info!(target: "qinaotong::messages", recipient, text, "message sent (development sender)");
-        if let Ok(path) = self.file.lock() {
-            let line =
-                serde_json::json!({"recipient": recipient, "text": text, "sent_at": chrono::Utc::now()});
-            if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(&*path) {
-                let _ = writeln!(f, "{line}");
-            }
-        }
     }
 }
 

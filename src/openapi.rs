@@ -62,8 +62,7 @@ fn problem_response(description: &str) -> RefOr<Response> {
     )
 }
 
-/// Every create (a POST answering 201) honours `Idempotency-Key`, except `createApiClient`: replaying it
-/// would mean keeping the client secret, which is shown once and otherwise stored only as a hash.
+/// Every create (a POST answering 201) honours `Idempotency-Key`.
 fn add_idempotency_key(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
     for item in doc.paths.paths.values_mut() {

@@ -70,7 +70,7 @@ impl Application {
             sender: if config.is_production() {
                 std::sync::Arc::new(crate::messages::NoSender)
             } else {
-                std::sync::Arc::new(crate::messages::DevelopmentSender::new(config.data_dir.clone()))
+                std::sync::Arc::new(crate::messages::DevelopmentSender)
             },
             routes: RouteTable::from_openapi(&doc),
             openapi_json: crate::openapi::document_json(),

@@ -80,7 +80,13 @@ pub fn notify_resident(
     event_id: &str,
     comment: Option<&str>,
 ) -> ApiResult<()> {
-    let resident = accounts::find(conn, &app.resident_id)?;
+    use diesel::prelude::*;
+    // Read without the "not deleted" filter: an erased resident's application is still decided.
+    let resident: accounts::Account =
+        crate::db::schema::accounts::table.find(&app.resident_id).first(conn)?;
+    if resident.status == accounts::DELETED {
+        return Ok(());
+    }
     let locale = Locale::parse_tag(&resident.preferred_language).unwrap_or(Locale::ZhHant);
     let service = catalogue::find_service(conn, &app.service_id)?;
     let names: serde_json::Value = serde_json::from_str(&service.texts).unwrap_or_default();

@@ -189,6 +189,7 @@ pub struct CreatedApiClient {
 )]
 #[post("/admin/api-clients")]
 pub async fn create_api_client(
+    req: HttpRequest,
     state: web::Data<AppState>,
     p: Principal,
     ctx: RequestContext,
@@ -236,27 +237,33 @@ pub async fn create_api_client(
         };
         let audit =
             Audit::by(&p, &ctx, "api_client.create").target("api_client", &client.client_id).result(201);
-        let client = state
-            .db
-            .write(move |conn| {
+        // A replay returns the same secret, so the stored response holds it until the record is purged
+        // (25 hours); without a key nothing but the hash is kept.
+        let fp = idempotency::json_fingerprint(&req);
+        let db = state.db.clone();
+        idempotency::run(&req, &state, &p.id, "createApiClient", fp, |record| async move {
+            db.write(move |conn| {
                 if !organisation_exists(conn, &client.organisation_id)? {
                     return Err(ApiError::field("organisation_id", "unknown", "no organisation has this id"));
                 }
                 clients::insert(conn, &client)?;
                 audit.write(conn)?;
-                Ok(client)
+                let view = CreatedApiClient {
+                    id: client.id.clone(),
+                    client_id: client.client_id.clone(),
+                    client_secret: secret,
+                    organisation_id: client.organisation_id.clone(),
+                    name: client.name.clone(),
+                    scopes,
+                    created_at: utc(client.created_at),
+                };
+                let created = Created::new(format!("/v1/admin/api-clients/{}", client.id), None, &view)?;
+                created.remember(conn, record.as_ref())?;
+                Ok(created)
             })
-            .await?;
-        let location = format!("/v1/admin/api-clients/{}", client.id);
-        Ok(HttpResponse::Created().insert_header(("Location", location)).json(CreatedApiClient {
-            id: client.id,
-            client_id: client.client_id,
-            client_secret: secret,
-            organisation_id: client.organisation_id,
-            name: client.name,
-            scopes,
-            created_at: utc(client.created_at),
-        }))
+            .await
+        })
+        .await
     })
     .await
 }
@@ -374,6 +381,18 @@ pub async fn revoke_api_client(
                 diesel::update(c::api_clients.find(&id))
                     .set((c::revoked_at.eq(Some(t)), c::updated_at.eq(t)))
                     .execute(conn)?;
+                let endpoints: Vec<String> = {
+                    use crate::db::schema::webhook_endpoints as we;
+                    we::table.filter(we::client_id.eq(&client.client_id)).select(we::id).load(conn)?
+                };
+                for endpoint in endpoints {
+                    crate::store::webhooks::disable_endpoint(
+                        conn,
+                        &endpoint,
+                        "the API client was revoked",
+                        t,
+                    )?;
+                }
                 audit.write(conn)?;
                 Ok(ApiClient { revoked_at: Some(t), updated_at: t, ..client })
             })

@@ -81,7 +81,6 @@ pub async fn list_org_applications(
     filter: web::Query<QueueQuery>,
     q: web::Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
-    let org = p.organisation(READ)?.to_owned();
     let filters = format!(
         "status={};assignee={};service_id={}",
         filter.status.as_deref().unwrap_or(""),
@@ -90,6 +89,7 @@ pub async fn list_org_applications(
     );
     let audit = Audit::by(&p, &ctx, "application.list").target("query", &filters);
     audited(state.clone(), audit.clone(), async move {
+        let org = p.organisation(READ)?.to_owned();
         let (limit, after) = (q.limit()?, q.time_cursor()?);
         let mut statuses = Vec::new();
         for s in filter.status.as_deref().unwrap_or("").split(',').map(str::trim).filter(|s| !s.is_empty()) {
@@ -149,10 +149,10 @@ pub async fn get_org_application(
     ctx: RequestContext,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let org = p.organisation(READ)?.to_owned();
     let id = path.into_inner();
     let audit = Audit::by(&p, &ctx, "application.read").target("application", &id);
     audited(state.clone(), audit.clone(), async move {
+        let org = p.organisation(READ)?.to_owned();
         let view = state
             .db
             .write(move |conn| {
@@ -212,26 +212,36 @@ pub async fn assign_application(
     path: web::Path<String>,
     body: Json<AssignRequest>,
 ) -> ApiResult<HttpResponse> {
-    let org = p.organisation(WRITE)?.to_owned();
     let id = path.into_inner();
     let if_match = IfMatch::from_request(&req);
     let audit = Audit::by(&p, &ctx, "application.assign").target("application", &id);
-    let assignee = match (&body.0.assignee_id, p.role) {
-        (Some(a), _) => a.clone(),
-        (None, Role::Client) => {
-            return Err(ApiError::field("assignee_id", "required", "API clients must name the assignee"));
-        }
-        (None, _) => p.id.clone(),
-    };
-    if p.role == Role::Officer && assignee != p.id {
-        return Err(ApiError::forbidden("officers may only assign applications to themselves"));
-    }
     let act = actor(&p);
+    let (role, caller) = (p.role, p.id.clone());
+    let requested = body.0.assignee_id;
     audited(state.clone(), audit.clone(), async move {
+        let org = p.organisation(WRITE)?.to_owned();
         let view = state
             .db
             .write(move |conn| {
                 let app = store::find_for_organisation(conn, &id, &org)?;
+                let assignee = match (requested, role) {
+                    (Some(a), _) => a,
+                    (None, Role::Client) => {
+                        return Err(ApiError::field(
+                            "assignee_id",
+                            "required",
+                            "API clients must name the assignee",
+                        ));
+                    }
+                    (None, _) => caller.clone(),
+                };
+                if role == Role::Officer
+                    && (assignee != caller || app.assignee_id.as_deref().is_some_and(|a| a != caller))
+                {
+                    return Err(ApiError::forbidden(
+                        "officers may only take unassigned applications, for themselves",
+                    ));
+                }
                 if_match.check(app.version, false)?;
                 if workflow::status_of(&app)?.is_terminal() {
                     return Err(ApiError::conflict(
@@ -318,7 +328,6 @@ pub async fn transition_application(
     path: web::Path<String>,
     body: Json<TransitionRequest>,
 ) -> ApiResult<HttpResponse> {
-    let org = p.organisation(WRITE)?.to_owned();
     let id = path.into_inner();
     let if_match = IfMatch::from_request(&req);
     let body = body.0;
@@ -326,25 +335,24 @@ pub async fn transition_application(
     let act = actor(&p);
     let (role, caller) = (p.role, p.id.clone());
     audited(state.clone(), audit.clone(), async move {
-        let action = Action::parse(&body.action).filter(|a| !a.by_resident()).ok_or_else(|| {
-            ApiError::field(
-                "action",
-                "invalid_option",
-                "action must be start_review, request_info, approve or reject",
-            )
-        })?;
-        let comment = body.comment.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty());
-        if comment.as_ref().is_some_and(|c| c.chars().count() > 2000) {
-            return Err(ApiError::field("comment", "too_long", "comment must be at most 2000 characters"));
-        }
+        let org = p.organisation(WRITE)?.to_owned();
         let view = state
             .db
             .write(move |conn| {
+                // Order of refusals: not found, not yours to act on, precondition, then the request itself.
                 let app = store::find_for_organisation(conn, &id, &org)?;
                 if role == Role::Officer && app.assignee_id.as_deref().is_some_and(|a| a != caller) {
                     return Err(ApiError::forbidden("the application is assigned to another officer"));
                 }
                 if_match.check(app.version, true)?;
+                let action = Action::parse(&body.action).filter(|a| !a.by_resident()).ok_or_else(|| {
+                    ApiError::field(
+                        "action",
+                        "invalid_option",
+                        "action must be start_review, request_info, approve or reject",
+                    )
+                })?;
+                let comment = body.comment.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty());
                 let from = workflow::status_of(&app)?;
                 if transition(from, action).is_err() {
                     return Err(ApiError::conflict(
@@ -358,6 +366,13 @@ pub async fn transition_application(
                         "required",
                         format!("{} needs a comment for the resident", action.as_str()),
                     )]));
+                }
+                if comment.as_ref().is_some_and(|c| c.chars().count() > 2000) {
+                    return Err(ApiError::field(
+                        "comment",
+                        "too_long",
+                        "comment must be at most 2000 characters",
+                    ));
                 }
                 let next = workflow::apply(conn, &app, action, &act, comment)?;
                 audit.subject(&app.resident_id).write(conn)?;
@@ -410,7 +425,6 @@ pub async fn add_application_note(
     path: web::Path<String>,
     body: Json<NoteRequest>,
 ) -> ApiResult<HttpResponse> {
-    let org = p.organisation(WRITE)?.to_owned();
     let id = path.into_inner();
     let audit = Audit::by(&p, &ctx, "application.note").target("application", &id);
     let act = actor(&p);
@@ -419,12 +433,17 @@ pub async fn add_application_note(
     let owner = p.id.clone();
     let db = state.db.clone();
     audited(state.clone(), audit.clone(), async move {
-        if text.is_empty() || text.chars().count() > 4000 {
-            return Err(ApiError::field("text", "invalid_length", "text must be 1 to 4000 characters"));
-        }
+        let org = p.organisation(WRITE)?.to_owned();
         crate::idempotency::run(&req, &state, &owner, "addApplicationNote", fp, |record| async move {
             db.write(move |conn| {
                 let app = store::find_for_organisation(conn, &id, &org)?;
+                if text.is_empty() || text.chars().count() > 4000 {
+                    return Err(ApiError::field(
+                        "text",
+                        "invalid_length",
+                        "text must be 1 to 4000 characters",
+                    ));
+                }
                 let event = Event {
                     id: new_id(),
                     application_id: app.id.clone(),
@@ -487,10 +506,10 @@ pub async fn download_org_document(
     ctx: RequestContext,
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
-    let org = p.organisation(READ)?.to_owned();
     let (app_id, doc_id) = path.into_inner();
     let audit = Audit::by(&p, &ctx, "document.download").target("document", &doc_id);
     audited(state.clone(), audit.clone(), async move {
+        let org = p.organisation(READ)?.to_owned();
         let doc = state
             .db
             .write(move |conn| {

@@ -182,30 +182,63 @@ pub async fn reset_password(
     let login = LoginId::parse(&body.login).map(|l| l.as_str().to_owned()).unwrap_or_default();
     let password = NewPassword::parse(&body.password, &[])
         .map_err(|e| ApiError::field("password", e.code(), e.message()))?;
-    let hash = state.hasher.hash(password.expose().to_owned()).await?;
     let code = body.code.trim().to_owned();
-    let outcome = state
+    let addr_key = format!("reset-confirm-addr:{}", ctx.ip);
+    let addr_limit = state.config.login_max_failures_per_address;
+    let window = Duration::seconds(state.config.login_window.as_secs() as i64);
+    // First the code, so that wrong guesses cost no password hashing; attempts are counted atomically.
+    let checked = state
         .db
         .write(move |conn| {
             let t = now();
-            let Some(account) = accounts::find_by_login(conn, &login)? else { return Ok(None) };
-            let pending: Option<(String, String, i32)> = r::table
-                .filter(r::account_id.eq(&account.id))
-                .filter(r::used_at.is_null())
-                .filter(r::expires_at.gt(t))
-                .order(r::created_at.desc())
-                .select((r::id, r::code_hash, r::attempts))
-                .first(conn)
-                .optional()?;
-            let Some((id, expected, attempts)) = pending.filter(|p| p.2 < MAX_ATTEMPTS) else {
-                return Ok(None);
-            };
-            if !bool::from(expected.as_bytes().ct_eq(code_hash(&account.id, &code).as_bytes())) {
-                // Counted in this transaction, which commits: the caller only learns "invalid".
-                diesel::update(r::table.find(&id)).set(r::attempts.eq(attempts + 1)).execute(conn)?;
-                return Ok(None);
+            if let Some(secs) = throttle::blocked_for(conn, std::slice::from_ref(&addr_key), t)? {
+                return Ok(Err(Some(secs)));
             }
-            diesel::update(r::table.find(&id)).set(r::used_at.eq(Some(t))).execute(conn)?;
+            let pending: Option<(String, String, String)> = match accounts::find_by_login(conn, &login)? {
+                None => None,
+                Some(account) => r::table
+                    .filter(r::account_id.eq(&account.id))
+                    .filter(r::used_at.is_null())
+                    .filter(r::expires_at.gt(t))
+                    .filter(r::attempts.lt(MAX_ATTEMPTS))
+                    .order(r::created_at.desc())
+                    .select((r::id, r::code_hash, r::account_id))
+                    .first(conn)
+                    .optional()?,
+            };
+            let matched = pending.filter(|(id, expected, account_id)| {
+                let ok = bool::from(expected.as_bytes().ct_eq(code_hash(account_id, &code).as_bytes()));
+                if !ok {
+                    let _ = diesel::update(r::table.find(id).filter(r::attempts.lt(MAX_ATTEMPTS)))
+                        .set(r::attempts.eq(r::attempts + 1))
+                        .execute(conn);
+                }
+                ok
+            });
+            if matched.is_none() {
+                throttle::record_failure(conn, &addr_key, addr_limit, window, t)?;
+            }
+            Ok(matched.map(|(id, _, account_id)| (id, account_id)).ok_or(None))
+        })
+        .await?;
+    let (reset_id, account_id) = match checked {
+        Ok(found) => found,
+        Err(Some(secs)) => return Err(ApiError::rate_limited(secs)),
+        Err(None) => return Err(invalid_code()),
+    };
+    let hash = state.hasher.hash(password.expose().to_owned()).await?;
+    let ended = state
+        .db
+        .write(move |conn| {
+            let t = now();
+            // Only one of several concurrent confirmations can use the code.
+            let claimed = diesel::update(r::table.find(&reset_id).filter(r::used_at.is_null()))
+                .set(r::used_at.eq(Some(t)))
+                .execute(conn)?;
+            if claimed != 1 {
+                return Err(invalid_code());
+            }
+            let account = accounts::find(conn, &account_id)?;
             accounts::set_password(conn, &account.id, &hash, t)?;
             let ended = sessions::revoke_all(conn, &account.id, None, "password_reset", t)?;
             Audit::by_account(
@@ -219,10 +252,9 @@ pub async fn reset_password(
             .subject(&account.id)
             .result(204)
             .write(conn)?;
-            Ok(Some(ended))
+            Ok(ended)
         })
         .await?;
-    let Some(ended) = outcome else { return Err(invalid_code()) };
     state.revocations.add(ended, state.tokens.ttl + std::time::Duration::from_secs(60));
     Ok(HttpResponse::NoContent().finish())
 }

@@ -53,7 +53,19 @@ pub fn is_forbidden(ip: IpAddr) -> bool {
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_forbidden(IpAddr::V4(v4));
             }
-            let first = v6.segments()[0];
+            let s = v6.segments();
+            let embedded = |hi: u16, lo: u16| {
+                IpAddr::V4(std::net::Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8))
+            };
+            // NAT64 (64:ff9b::/96) and 6to4 (2002::/16) carry the IPv4 address that actually gets reached.
+            if s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0, 0, 0, 0] && is_forbidden(embedded(s[6], s[7]))
+            {
+                return true;
+            }
+            if s[0] == 0x2002 && is_forbidden(embedded(s[1], s[2])) {
+                return true;
+            }
+            let first = s[0];
             v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
@@ -109,10 +121,12 @@ mod tests {
             "fd00::1",
             "fe80::1",
             "::",
+            "64:ff9b::a00:1",
+            "2002:c0a8:101::1",
         ] {
             assert!(is_forbidden(ip.parse().unwrap()), "{ip}");
         }
-        for ip in ["93.184.216.34", "100.128.0.1", "2001:db8::1", "8.8.8.8"] {
+        for ip in ["93.184.216.34", "100.128.0.1", "2001:db8::1", "8.8.8.8", "64:ff9b::808:808"] {
             assert!(!is_forbidden(ip.parse().unwrap()), "{ip}");
         }
     }

@@ -30,23 +30,22 @@ pub fn record_failure(
     diesel::update(t::table.find(key).filter(t::window_started_at.lt(now - window)))
         .set((t::failures.eq(0), t::window_started_at.eq(now), t::blocked_until.eq(None::<NaiveDateTime>)))
         .execute(conn)?;
-    let updated = diesel::update(t::table.find(key)).set(t::failures.eq(t::failures + 1)).execute(conn)?;
-    if updated == 0 {
-        let inserted = diesel::insert_into(t::table)
-            .values((t::key.eq(key), t::failures.eq(1), t::window_started_at.eq(now)))
-            .execute(conn);
-        match inserted {
-            Err(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            )) => {
-                diesel::update(t::table.find(key)).set(t::failures.eq(t::failures + 1)).execute(conn)?;
-            }
-            other => {
-                other?;
-            }
-        }
+    // One upsert, so two first failures at once cannot collide (on PostgreSQL a caught unique violation
+    // would abort the surrounding transaction).
+    macro_rules! upsert {
+        ($c:expr) => {
+            diesel::insert_into(t::table)
+                .values((t::key.eq(key), t::failures.eq(1), t::window_started_at.eq(now)))
+                .on_conflict(t::key)
+                .do_update()
+                .set(t::failures.eq(t::failures + 1))
+                .execute($c)
+        };
     }
+    match conn {
+        DbConn::Pg(c) => upsert!(c)?,
+        DbConn::Sqlite(c) => upsert!(c)?,
+    };
     let failures: i32 = t::table.find(key).select(t::failures).first(conn)?;
     if failures >= limit as i32 {
         let over = (failures - limit as i32).clamp(0, 16) as u32;

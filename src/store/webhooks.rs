@@ -92,8 +92,13 @@ pub fn fan_out(
     payload: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    let endpoints: Vec<Endpoint> =
-        we::table.filter(we::organisation_id.eq(organisation_id)).filter(we::status.eq(ACTIVE)).load(conn)?;
+    use crate::db::schema::api_clients as c;
+    let live_clients = c::table.filter(c::revoked_at.is_null()).select(c::client_id);
+    let endpoints: Vec<Endpoint> = we::table
+        .filter(we::organisation_id.eq(organisation_id))
+        .filter(we::status.eq(ACTIVE))
+        .filter(we::client_id.eq_any(live_clients))
+        .load(conn)?;
     for e in endpoints.into_iter().filter(|e| e.wants(event_type)) {
         insert_job(conn, &e.id, event_id, event_type, application_id, payload, now)?;
     }
@@ -134,43 +139,35 @@ pub fn lease_due(
     lease_until: NaiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<Job>> {
+    let earlier = diesel::alias!(wj as earlier);
+    // Jobs held back behind an earlier pending job are excluded in SQL, so however many pile up behind a
+    // failing receiver, they never crowd out the due jobs of other endpoints.
+    let blocked = earlier
+        .filter(earlier.field(wj::endpoint_id).eq(wj::endpoint_id))
+        .filter(earlier.field(wj::application_id).eq(wj::application_id))
+        .filter(earlier.field(wj::status).eq("pending"))
+        .filter(
+            earlier
+                .field(wj::created_at)
+                .lt(wj::created_at)
+                .or(earlier.field(wj::created_at).eq(wj::created_at).and(earlier.field(wj::id).lt(wj::id))),
+        );
     let due = wj::table
         .filter(wj::status.eq("pending"))
         .filter(wj::next_attempt_at.le(now))
         .filter(wj::leased_until.is_null().or(wj::leased_until.lt(now)))
+        .filter(diesel::dsl::not(diesel::dsl::exists(blocked)))
         .order((wj::created_at.asc(), wj::id.asc()))
-        .limit(limit * 4);
-    let candidates: Vec<Job> = match conn {
+        .limit(limit);
+    let jobs: Vec<Job> = match conn {
         DbConn::Pg(c) => due.for_update().skip_locked().load(c)?,
         DbConn::Sqlite(_) => due.load(conn)?,
     };
-    let mut leased = Vec::new();
-    for job in candidates {
-        if leased.len() as i64 >= limit {
-            break;
-        }
-        let earlier: i64 = wj::table
-            .filter(wj::endpoint_id.eq(&job.endpoint_id))
-            .filter(wj::application_id.eq(&job.application_id))
-            .filter(wj::status.eq("pending"))
-            .filter(
-                wj::created_at
-                    .lt(job.created_at)
-                    .or(wj::created_at.eq(job.created_at).and(wj::id.lt(&job.id))),
-            )
-            .count()
-            .get_result(conn)?;
-        if earlier > 0
-            || leased
-                .iter()
-                .any(|j: &Job| j.endpoint_id == job.endpoint_id && j.application_id == job.application_id)
-        {
-            continue;
-        }
-        diesel::update(wj::table.find(&job.id)).set(wj::leased_until.eq(Some(lease_until))).execute(conn)?;
-        leased.push(job);
-    }
-    Ok(leased)
+    let ids: Vec<&str> = jobs.iter().map(|j| j.id.as_str()).collect();
+    diesel::update(wj::table.filter(wj::id.eq_any(&ids)))
+        .set(wj::leased_until.eq(Some(lease_until)))
+        .execute(conn)?;
+    Ok(jobs)
 }
 
 /// Records one attempt and moves the job on: delivered, failed for good, or pending again at `next`.

@@ -15,6 +15,7 @@ mod org;
 mod outage;
 mod password_reset;
 mod privacy;
+mod process;
 mod shutdown;
 mod throttle;
 mod tokens;

@@ -240,7 +240,9 @@ async fn assignment_notes_and_who_may_do_what() {
         post(&app, &supervisor.token, &format!("{url}/assign"), None, json!({"assignee_id": supervisor_id}))
             .await;
     assert_eq!(res.status(), 200);
-    // Assigned to the supervisor: the officer may not act on it.
+    // Assigned to the supervisor: the officer may neither take it over nor act on it.
+    let res = post(&app, &officer.token, &format!("{url}/assign"), None, json!({})).await;
+    assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
     let etag = etag_of(&app.get_as(&url, &officer.token).await);
     let res = post(
         &app,
@@ -352,4 +354,39 @@ async fn api_clients_see_only_their_organisation_within_their_scopes() {
         .unwrap()
         .to_owned();
     assert_problem(app.get_as(&url, &outsider).await, StatusCode::NOT_FOUND, "not_found").await;
+}
+
+#[actix_web::test]
+async fn applications_of_a_resident_who_deleted_their_account_can_still_be_decided() {
+    let app = spawn_demo().await;
+    let resident = app.session(qinaotong::seed::DEMO_RESIDENT.0, qinaotong::seed::DEMO_RESIDENT.2).await;
+    let (id, _) = submitted_booking(&app, &resident.token).await;
+    let officer = app.session("officer.lei@hq-entry-exit.example", STAFF_PASSWORD).await;
+    let url = format!("/v1/org/applications/{id}");
+    let etag = etag_of(&app.get_as(&url, &officer.token).await);
+    let res = post(
+        &app,
+        &officer.token,
+        &format!("{url}/transition"),
+        Some(&etag),
+        json!({"action": "start_review"}),
+    )
+    .await;
+    let etag = etag_of(&res);
+    assert_eq!(
+        app.request(Method::DELETE, "/v1/me").bearer_auth(&resident.token).send().await.unwrap().status(),
+        204
+    );
+    let res = post(
+        &app,
+        &officer.token,
+        &format!("{url}/transition"),
+        Some(&etag),
+        json!({"action": "reject", "comment": "The applicant left."}),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let decided: Value = res.json().await.unwrap();
+    assert_eq!(decided["status"], "rejected");
+    assert_eq!(decided["form_data"], json!({}), "the erased form data stays erased");
 }

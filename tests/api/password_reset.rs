@@ -1,63 +1,96 @@
-//! Password reset with a one-time code sent by the development sender.
+//! Password reset with a one-time code: the server runs as a process and the code is read from the
+//! development sender's log line, the only place it is written.
+
+use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{STRONG_PASSWORD, TestApp, assert_problem};
+use crate::helpers::{STRONG_PASSWORD, assert_problem};
+use crate::process::Process;
 
-/// The last code the development sender wrote for `recipient`.
-async fn code_for(app: &TestApp, recipient: &str) -> String {
-    let path = app.config.data_dir.join("messages.jsonl");
-    for _ in 0..50 {
-        if let Ok(text) = std::fs::read_to_string(&path)
-            && let Some(line) = text
-                .lines()
-                .rev()
-                .map(|l| serde_json::from_str::<Value>(l).unwrap())
-                .find(|m| m["recipient"] == recipient)
-        {
-            let message = line["text"].as_str().unwrap();
-            return message.chars().filter(char::is_ascii_digit).take(8).collect();
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+struct Client {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Client {
+    async fn post(&self, path: &str, body: Value) -> reqwest::Response {
+        self.http.post(format!("{}{path}", self.base)).json(&body).send().await.unwrap()
     }
-    panic!("no message for {recipient}");
+
+    async fn register(&self, email: &str) {
+        let res = self
+            .post(
+                "/v1/auth/register",
+                json!({"email": email, "password": STRONG_PASSWORD, "full_name": "Ho Ka Yan"}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+    }
+
+    async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post("/v1/auth/login", json!({"login": email, "password": password})).await
+    }
+}
+
+/// The last code the development sender logged for `recipient`.
+async fn code_for(process: &Process, recipient: &str) -> String {
+    for _ in 0..100 {
+        let sent =
+            process.log().into_iter().rev().find(|l| l["recipient"] == recipient && l["text"].is_string());
+        if let Some(line) = sent {
+            return line["text"].as_str().unwrap().chars().filter(char::is_ascii_digit).take(8).collect();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no message logged for {recipient}");
 }
 
 #[actix_web::test]
 async fn a_code_sets_a_new_password_once_and_ends_every_session() {
-    let app = TestApp::spawn().await;
-    let old = app.resident("forgetful@example.mo").await;
-    let res = app.post_json("/v1/auth/password-reset", &json!({"login": "Forgetful@example.mo"})).await;
+    let process = Process::start(&[("QAT_DEMO_DATA", "false")]).await;
+    let c = Client { base: process.base.clone(), http: reqwest::Client::new() };
+    c.register("forgetful@example.mo").await;
+    let old: Value = c.login("forgetful@example.mo", STRONG_PASSWORD).await.json().await.unwrap();
+    let res = c.post("/v1/auth/password-reset", json!({"login": "Forgetful@example.mo"})).await;
     assert_eq!(res.status(), 202);
     let known: Value = res.json().await.unwrap();
-    let res = app.post_json("/v1/auth/password-reset", &json!({"login": "nobody@example.mo"})).await;
+    let res = c.post("/v1/auth/password-reset", json!({"login": "nobody@example.mo"})).await;
     assert_eq!(res.status(), 202);
     assert_eq!(res.json::<Value>().await.unwrap(), known, "the same answer for unknown accounts");
 
-    let code = code_for(&app, "forgetful@example.mo").await;
+    let code = code_for(&process, "forgetful@example.mo").await;
     assert_eq!(code.len(), 8);
+    let lines_with_code = process.log().iter().filter(|l| l.to_string().contains(&code)).count();
+    assert_eq!(lines_with_code, 1, "the code appears in exactly one log line");
     let reset = |code: &str, password: &str| json!({"login": "forgetful@example.mo", "code": code, "password": password});
     let wrong = if code == "00000000" { "11111111" } else { "00000000" };
-    let res = app.post_json("/v1/auth/password-reset/confirm", &reset(wrong, "Granite-Orchid-88")).await;
+    let res = c.post("/v1/auth/password-reset/confirm", reset(wrong, "Granite-Orchid-88")).await;
     let body = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     assert_eq!(body["errors"][0]["code"], "invalid_code");
-    let res = app.post_json("/v1/auth/password-reset/confirm", &reset(&code, "password")).await;
+    let res = c.post("/v1/auth/password-reset/confirm", reset(&code, "password")).await;
     assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
 
-    let res = app.post_json("/v1/auth/password-reset/confirm", &reset(&code, "Granite-Orchid-88")).await;
+    let res = c.post("/v1/auth/password-reset/confirm", reset(&code, "Granite-Orchid-88")).await;
     assert_eq!(res.status(), 204);
-    assert_eq!(app.get_as("/v1/me", &old.token).await.status(), 401, "sessions end");
-    assert_eq!(app.login("forgetful@example.mo", STRONG_PASSWORD).await.status(), 401);
-    app.session("forgetful@example.mo", "Granite-Orchid-88").await;
-    // A code works once.
-    let res = app.post_json("/v1/auth/password-reset/confirm", &reset(&code, "Another-Lantern-99")).await;
+    let me = c
+        .http
+        .get(format!("{}/v1/me", c.base))
+        .bearer_auth(old["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 401, "sessions end");
+    assert_eq!(c.login("forgetful@example.mo", STRONG_PASSWORD).await.status(), 401);
+    assert_eq!(c.login("forgetful@example.mo", "Granite-Orchid-88").await.status(), 200);
+    // A code works once, and unknown accounts get the same refusal.
+    let res = c.post("/v1/auth/password-reset/confirm", reset(&code, "Another-Lantern-99")).await;
     assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-    // Unknown accounts get the same refusal.
-    let res = app
-        .post_json(
+    let res = c
+        .post(
             "/v1/auth/password-reset/confirm",
-            &json!({"login": "nobody@example.mo", "code": code, "password": "Granite-Orchid-88"}),
+            json!({"login": "nobody@example.mo", "code": code, "password": "Granite-Orchid-88"}),
         )
         .await;
     let body = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
@@ -66,37 +99,36 @@ async fn a_code_sets_a_new_password_once_and_ends_every_session() {
 
 #[actix_web::test]
 async fn a_code_dies_after_five_wrong_tries_and_requests_are_throttled() {
-    let app = TestApp::spawn_with(|c| c.login_max_failures_per_account = 3).await;
-    app.resident("guessed@example.mo").await;
-    assert_eq!(
-        app.post_json("/v1/auth/password-reset", &json!({"login": "guessed@example.mo"})).await.status(),
-        202
-    );
-    let code = code_for(&app, "guessed@example.mo").await;
+    let process =
+        Process::start(&[("QAT_DEMO_DATA", "false"), ("QAT_LOGIN_MAX_FAILURES_PER_ACCOUNT", "3")]).await;
+    let c = Client { base: process.base.clone(), http: reqwest::Client::new() };
+    c.register("guessed@example.mo").await;
+    assert_eq!(c.post("/v1/auth/password-reset", json!({"login": "guessed@example.mo"})).await.status(), 202);
+    let code = code_for(&process, "guessed@example.mo").await;
     let wrong = if code == "00000000" { "11111111" } else { "00000000" };
-    for _ in 0..5 {
-        let res = app
-            .post_json(
-                "/v1/auth/password-reset/confirm",
-                &json!({"login": "guessed@example.mo", "code": wrong, "password": "Granite-Orchid-88"}),
-            )
-            .await;
+    let guesses = (0..5).map(|_| {
+        c.post(
+            "/v1/auth/password-reset/confirm",
+            json!({"login": "guessed@example.mo", "code": wrong, "password": "Granite-Orchid-88"}),
+        )
+    });
+    for res in futures_util::future::join_all(guesses).await {
         assert_eq!(res.status(), 422);
     }
-    let res = app
-        .post_json(
+    let res = c
+        .post(
             "/v1/auth/password-reset/confirm",
-            &json!({"login": "guessed@example.mo", "code": code, "password": "Granite-Orchid-88"}),
+            json!({"login": "guessed@example.mo", "code": code, "password": "Granite-Orchid-88"}),
         )
         .await;
     assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
 
     for _ in 0..2 {
         assert_eq!(
-            app.post_json("/v1/auth/password-reset", &json!({"login": "guessed@example.mo"})).await.status(),
+            c.post("/v1/auth/password-reset", json!({"login": "guessed@example.mo"})).await.status(),
             202
         );
     }
-    let res = app.post_json("/v1/auth/password-reset", &json!({"login": "guessed@example.mo"})).await;
+    let res = c.post("/v1/auth/password-reset", json!({"login": "guessed@example.mo"})).await;
     assert_problem(res, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
 }

@@ -1,35 +1,18 @@
 //! SIGTERM drains in-flight requests: an upload that is still arriving completes, then the process exits.
 
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::helpers::{PDF, TempDir};
+use crate::helpers::PDF;
+use crate::process::Process;
 
 #[actix_web::test]
 async fn sigterm_lets_an_upload_in_flight_finish() {
-    let dir = TempDir::new();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let base = format!("http://127.0.0.1:{port}");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_qinaotong"))
-        .env("QAT_DATA_DIR", &dir.0)
-        .env("QAT_BIND", format!("127.0.0.1:{port}"))
-        .env("QAT_DEMO_DATA", "true")
-        .env("RUST_LOG", "warn")
-        .env_remove("DATABASE_URL")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut process = Process::start(&[("QAT_DEMO_DATA", "true")]).await;
+    let (base, port) = (process.base.clone(), process.port);
     let client = reqwest::Client::new();
-    for _ in 0..200 {
-        if client.get(format!("{base}/healthz")).send().await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
     let (login, _, password) = qinaotong::seed::DEMO_RESIDENT;
     let tokens: Value = client
         .post(format!("{base}/v1/auth/login"))
@@ -89,7 +72,7 @@ async fn sigterm_lets_an_upload_in_flight_finish() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     // SAFETY: sending a signal to the child process this test started.
     unsafe {
-        libc::kill(child.id() as i32, libc::SIGTERM);
+        libc::kill(process.child.id() as i32, libc::SIGTERM);
     }
     for chunk in &chunks[1..] {
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -102,15 +85,12 @@ async fn sigterm_lets_an_upload_in_flight_finish() {
 
     let mut exited = None;
     for _ in 0..100 {
-        if let Some(status) = child.try_wait().unwrap() {
+        if let Some(status) = process.child.try_wait().unwrap() {
             exited = Some(status);
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let status = exited.unwrap_or_else(|| {
-        let _ = child.kill();
-        panic!("the server did not exit after SIGTERM")
-    });
+    let status = exited.expect("the server did not exit after SIGTERM");
     assert!(status.success(), "exit status {status:?}");
 }
