@@ -286,12 +286,25 @@ pub async fn login(
     let addr_key = format!("addr:{}", ctx.ip);
     let keys = vec![pair_key.clone(), addr_key.clone()];
     let lookup = login.clone();
+    let cfg = &state.config;
+    let (pair_limit, addr_limit) = (cfg.login_max_failures_per_account, cfg.login_max_failures_per_address);
+    let window = Duration::seconds(cfg.login_window.as_secs() as i64);
+    let (pair, addr) = (pair_key.clone(), addr_key.clone());
+    // Every attempt is counted before the password is checked (and forgiven if it was right), so a burst
+    // of parallel guesses cannot all slip past the check.
     let (blocked, account) = state
         .db
-        .run(move |conn| {
-            let blocked = throttle::blocked_for(conn, &keys, now())?;
-            let account = if blocked.is_none() { accounts::find_by_login(conn, &lookup)? } else { None };
-            Ok((blocked, account))
+        .write(move |conn| {
+            let t = now();
+            if let Some(secs) = throttle::blocked_for(conn, &keys, t)? {
+                return Ok((Some(secs), None));
+            }
+            let n = throttle::record_failure(conn, &pair, pair_limit, window, t)?;
+            let m = throttle::record_failure(conn, &addr, addr_limit, window, t)?;
+            if n > pair_limit as i32 || m > addr_limit as i32 {
+                return Ok((Some(throttle::blocked_for(conn, &keys, t)?.unwrap_or(30)), None));
+            }
+            Ok((None, accounts::find_by_login(conn, &lookup)?))
         })
         .await?;
     if let Some(secs) = blocked {
@@ -299,15 +312,13 @@ pub async fn login(
     }
     let ok = state.hasher.verify(body.password, account.as_ref().map(|a| a.password_hash.clone())).await?;
     let st = state.clone();
-    let cfg = &state.config;
-    let (pair_limit, addr_limit) = (cfg.login_max_failures_per_account, cfg.login_max_failures_per_address);
-    let window = Duration::seconds(cfg.login_window.as_secs() as i64);
     match (ok, account) {
         (true, Some(account)) => {
             let tokens = state
                 .db
                 .write(move |conn| {
                     throttle::clear(conn, &pair_key)?;
+                    throttle::forgive(conn, &addr_key)?;
                     let tokens = open_session(&st, conn, &account, &ctx)?;
                     Audit::by_account(
                         &account.role,
@@ -328,9 +339,6 @@ pub async fn login(
             state
                 .db
                 .write(move |conn| {
-                    let t = now();
-                    throttle::record_failure(conn, &pair_key, pair_limit, window, t)?;
-                    throttle::record_failure(conn, &addr_key, addr_limit, window, t)?;
                     let audit = match &account {
                         Some(a) => Audit::by_account(
                             &a.role,

@@ -18,15 +18,15 @@ pub fn blocked_for(conn: &mut DbConn, keys: &[String], now: NaiveDateTime) -> Qu
     Ok(until.map(|u| (u - now).num_seconds().max(1) as u64))
 }
 
-/// Counts one failure for `key`; at `limit` failures within `window` the key is blocked, for longer each
-/// time it keeps failing (30 s, doubling, at most the window).
+/// Counts one attempt for `key` and returns the count in the window; at `limit` the key is blocked, for
+/// longer each time it keeps failing (30 s, doubling, at most the window).
 pub fn record_failure(
     conn: &mut DbConn,
     key: &str,
     limit: u32,
     window: Duration,
     now: NaiveDateTime,
-) -> QueryResult<()> {
+) -> QueryResult<i32> {
     diesel::update(t::table.find(key).filter(t::window_started_at.lt(now - window)))
         .set((t::failures.eq(0), t::window_started_at.eq(now), t::blocked_until.eq(None::<NaiveDateTime>)))
         .execute(conn)?;
@@ -54,6 +54,14 @@ pub fn record_failure(
             .set(t::blocked_until.eq(Some(now + Duration::seconds(secs))))
             .execute(conn)?;
     }
+    Ok(failures)
+}
+
+/// Takes back one counted attempt (a login that turned out to be right).
+pub fn forgive(conn: &mut DbConn, key: &str) -> QueryResult<()> {
+    diesel::update(t::table.find(key).filter(t::failures.gt(0)))
+        .set(t::failures.eq(t::failures - 1))
+        .execute(conn)?;
     Ok(())
 }
 

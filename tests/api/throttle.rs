@@ -57,3 +57,22 @@ async fn forwarded_addresses_are_ignored_from_untrusted_peers() {
     let res = login_from(&app, "192.0.2.3", "spoof@example.mo", "Wrong-Password-9").await;
     assert_problem(res, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
 }
+
+#[actix_web::test]
+async fn a_burst_of_parallel_guesses_gets_no_more_tries_than_the_limit() {
+    let app = TestApp::spawn_with(|c| c.login_max_failures_per_account = 3).await;
+    app.resident("burst@example.mo").await;
+    let guesses = (0..12).map(|i| {
+        login_from(
+            &app,
+            "198.51.100.7",
+            "burst@example.mo",
+            if i == 11 { STRONG_PASSWORD } else { "Wrong-Guess-000" },
+        )
+    });
+    let statuses: Vec<u16> =
+        futures_util::future::join_all(guesses).await.iter().map(|r| r.status().as_u16()).collect();
+    let checked = statuses.iter().filter(|s| **s != 429).count();
+    assert!(checked <= 3, "{checked} attempts reached the password check: {statuses:?}");
+    assert!(statuses.contains(&429));
+}
