@@ -344,3 +344,30 @@ impl TestApp {
 pub fn etag_of(res: &Response) -> String {
     res.headers()["etag"].to_str().unwrap().to_owned()
 }
+
+impl TestApp {
+    /// A resident submits a demo port-assistance booking (a service that needs no documents); returns the
+    /// application id and its organisation id. Needs demo data.
+    pub async fn submit_demo_booking(&self, token: &str) -> (String, String) {
+        let services: Value = self.get("/v1/services?limit=100").await.json().await.unwrap();
+        let booking = services["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["code"] == "hq-port-assistance-booking")
+            .unwrap()
+            .clone();
+        let res = self
+            .send_json(
+                Method::POST,
+                "/v1/applications",
+                Some(token),
+                &serde_json::json!({"service_id": booking["id"], "submit": true,
+                "form_data": {"full_name": "陳大文", "macao_id": "1234567(3)", "travel_date": "2026-12-21"}}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        let created: Value = res.json().await.unwrap();
+        (created["id"].as_str().unwrap().to_owned(), booking["organisation_id"].as_str().unwrap().to_owned())
+    }
+}

@@ -117,27 +117,7 @@ async fn disabling_staff_and_revoking_clients_take_effect_at_once() {
 async fn the_audit_trail_is_searchable_and_residents_see_who_read_their_data() {
     let app = spawn_demo().await;
     let resident = app.session(qinaotong::seed::DEMO_RESIDENT.0, qinaotong::seed::DEMO_RESIDENT.2).await;
-    let services: Value = app.get("/v1/services?limit=100").await.json().await.unwrap();
-    let booking = services["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["code"] == "hq-port-assistance-booking")
-        .unwrap()
-        .clone();
-    let created: Value = app
-        .send_json(
-            Method::POST,
-            "/v1/applications",
-            Some(&resident.token),
-            &json!({"service_id": booking["id"], "submit": true,
-            "form_data": {"full_name": "陳大文", "macao_id": "1234567(3)", "travel_date": "2026-12-21"}}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = created["id"].as_str().unwrap();
+    let (id, _) = app.submit_demo_booking(&resident.token).await;
     let officer = app.session("officer.lei@hq-entry-exit.example", qinaotong::seed::DEMO_PASSWORD).await;
     assert_eq!(app.get_as(&format!("/v1/org/applications/{id}"), &officer.token).await.status(), 200);
 
@@ -146,7 +126,7 @@ async fn the_audit_trail_is_searchable_and_residents_see_who_read_their_data() {
     assert_eq!(items.len(), 1, "only staff and client access, not the resident's own: {log}");
     assert_eq!(items[0]["action"], "application.read");
     assert_eq!(items[0]["actor_role"], "officer");
-    assert_eq!(items[0]["target_id"], id);
+    assert_eq!(items[0]["target_id"], id.as_str());
     assert_eq!(items[0]["organisation_name"], "Hengqin Entry-Exit Service Centre");
 
     let admin = app.admin().await;

@@ -7,29 +7,6 @@ use crate::helpers::{TestApp, assert_problem, etag_of, spawn_demo};
 
 const STAFF_PASSWORD: &str = qinaotong::seed::DEMO_PASSWORD;
 
-async fn submitted_booking(app: &TestApp, resident: &str) -> (String, String) {
-    let services: Value = app.get("/v1/services?limit=100").await.json().await.unwrap();
-    let booking = services["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["code"] == "hq-port-assistance-booking")
-        .unwrap()
-        .clone();
-    let res = app
-        .send_json(
-            Method::POST,
-            "/v1/applications",
-            Some(resident),
-            &json!({"service_id": booking["id"], "submit": true,
-            "form_data": {"full_name": "陳大文", "macao_id": "1234567(3)", "travel_date": "2026-12-21"}}),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
-    let app_json: Value = res.json().await.unwrap();
-    (app_json["id"].as_str().unwrap().to_owned(), booking["organisation_id"].as_str().unwrap().to_owned())
-}
-
 async fn post(app: &TestApp, token: &str, path: &str, etag: Option<&str>, body: Value) -> reqwest::Response {
     let mut req = app.request(Method::POST, path).bearer_auth(token).json(&body);
     if let Some(e) = etag {
@@ -42,7 +19,7 @@ async fn post(app: &TestApp, token: &str, path: &str, etag: Option<&str>, body: 
 async fn an_officer_reviews_asks_for_information_and_approves() {
     let app = spawn_demo().await;
     let resident = app.session(qinaotong::seed::DEMO_RESIDENT.0, qinaotong::seed::DEMO_RESIDENT.2).await;
-    let (id, org) = submitted_booking(&app, &resident.token).await;
+    let (id, org) = app.submit_demo_booking(&resident.token).await;
     assert_eq!(org, app.org_id("hq-entry-exit").await, "the booking belongs to the entry-exit centre");
     let officer = app.session("officer.lei@hq-entry-exit.example", STAFF_PASSWORD).await;
     let other_org = app.session("officer.sousa@dsi.example", STAFF_PASSWORD).await;
@@ -209,7 +186,7 @@ async fn an_officer_reviews_asks_for_information_and_approves() {
 async fn assignment_notes_and_who_may_do_what() {
     let app = spawn_demo().await;
     let resident = app.session(qinaotong::seed::DEMO_RESIDENT.0, qinaotong::seed::DEMO_RESIDENT.2).await;
-    let (id, _) = submitted_booking(&app, &resident.token).await;
+    let (id, _) = app.submit_demo_booking(&resident.token).await;
     let officer = app.session("officer.lei@hq-entry-exit.example", STAFF_PASSWORD).await;
     let supervisor = app.session("supervisor.wong@hq-entry-exit.example", STAFF_PASSWORD).await;
     let url = format!("/v1/org/applications/{id}");
@@ -297,7 +274,7 @@ async fn assignment_notes_and_who_may_do_what() {
 async fn api_clients_see_only_their_organisation_within_their_scopes() {
     let app = spawn_demo().await;
     let resident = app.session(qinaotong::seed::DEMO_RESIDENT.0, qinaotong::seed::DEMO_RESIDENT.2).await;
-    let (id, org) = submitted_booking(&app, &resident.token).await;
+    let (id, org) = app.submit_demo_booking(&resident.token).await;
     let admin = app.admin().await;
     let client = |scopes: Value| {
         let admin = admin.token.clone();
@@ -360,7 +337,7 @@ async fn api_clients_see_only_their_organisation_within_their_scopes() {
 async fn applications_of_a_resident_who_deleted_their_account_can_still_be_decided() {
     let app = spawn_demo().await;
     let resident = app.session(qinaotong::seed::DEMO_RESIDENT.0, qinaotong::seed::DEMO_RESIDENT.2).await;
-    let (id, _) = submitted_booking(&app, &resident.token).await;
+    let (id, _) = app.submit_demo_booking(&resident.token).await;
     let officer = app.session("officer.lei@hq-entry-exit.example", STAFF_PASSWORD).await;
     let url = format!("/v1/org/applications/{id}");
     let etag = etag_of(&app.get_as(&url, &officer.token).await);

@@ -118,27 +118,7 @@ async fn events_arrive_signed_in_order_and_failures_are_retried_and_visible() {
     // The resident submits; the first delivery fails with 500 and is retried.
     receiver.answers.lock().unwrap().push_back(500);
     let resident = app.session(qinaotong::seed::DEMO_RESIDENT.0, qinaotong::seed::DEMO_RESIDENT.2).await;
-    let services: Value = app.get("/v1/services?limit=100").await.json().await.unwrap();
-    let booking = services["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["code"] == "hq-port-assistance-booking")
-        .unwrap()
-        .clone();
-    let created: Value = app
-        .send_json(
-            Method::POST,
-            "/v1/applications",
-            Some(&resident.token),
-            &json!({"service_id": booking["id"], "submit": true,
-            "form_data": {"full_name": "陳大文", "macao_id": "1234567(3)", "travel_date": "2026-12-21"}}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let app_id = created["id"].as_str().unwrap().to_owned();
+    let (app_id, _) = app.submit_demo_booking(&resident.token).await;
     // While the first event is still being retried, the next change of the same application waits behind it.
     let url_app = format!("/v1/org/applications/{app_id}");
     let etag = app.get_as(&url_app, &token).await.headers()["etag"].to_str().unwrap().to_owned();
@@ -314,29 +294,9 @@ async fn two_instances_never_send_the_same_attempt_twice() {
         201
     );
     let resident = app.session(qinaotong::seed::DEMO_RESIDENT.0, qinaotong::seed::DEMO_RESIDENT.2).await;
-    let services: Value = app.get("/v1/services?limit=100").await.json().await.unwrap();
-    let booking = services["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["code"] == "hq-port-assistance-booking")
-        .unwrap()
-        .clone();
     let mut notes = 0;
     for i in 0..4 {
-        let created: Value = app
-            .send_json(
-                Method::POST,
-                "/v1/applications",
-                Some(&resident.token),
-                &json!({"service_id": booking["id"], "submit": true,
-                "form_data": {"full_name": "陳大文", "macao_id": "1234567(3)", "travel_date": "2026-12-21"}}),
-            )
-            .await
-            .json()
-            .await
-            .unwrap();
-        let id = created["id"].as_str().unwrap();
+        let (id, _) = app.submit_demo_booking(&resident.token).await;
         for j in 0..3 {
             let target = if (i + j) % 2 == 0 { &app } else { &other };
             let res = target
