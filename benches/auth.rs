@@ -40,6 +40,8 @@ struct Server {
     child: Child,
     base: String,
     _dir: std::path::PathBuf,
+    /// (admin URL, database) to drop afterwards, on PostgreSQL.
+    database: Option<(String, String)>,
 }
 
 impl Drop for Server {
@@ -47,6 +49,11 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self._dir);
+        if let Some((admin, name)) = &self.database {
+            let _ = Command::new("psql")
+                .args([admin.as_str(), "-q", "-c", &format!("DROP DATABASE IF EXISTS {name}")])
+                .status();
+        }
     }
 }
 
@@ -64,20 +71,28 @@ fn start_server(threads: usize) -> Server {
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null());
+    let mut database = None;
     if let Ok(url) = std::env::var("BENCH_DATABASE_URL") {
         let name = format!("qat_bench_{}", std::process::id());
         let admin = url.clone();
         let status = Command::new("psql")
             .arg(&admin)
-            .arg("-qc")
-            .arg(format!("DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}"))
+            // Two commands: CREATE DATABASE cannot share a transaction with anything.
+            .args([
+                "-q",
+                "-c",
+                &format!("DROP DATABASE IF EXISTS {name}"),
+                "-c",
+                &format!("CREATE DATABASE {name}"),
+            ])
             .status();
         assert!(status.is_ok_and(|s| s.success()), "could not create the bench database");
         let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(admin);
         cmd.env("DATABASE_URL", format!("{base}/{name}"));
+        database = Some((url, name));
     }
     let child = cmd.spawn().expect("start server");
-    Server { child, base: format!("http://127.0.0.1:{port}"), _dir: dir }
+    Server { child, base: format!("http://127.0.0.1:{port}"), _dir: dir, database }
 }
 
 async fn login(client: &reqwest::Client, base: &str, i: usize) -> Value {
