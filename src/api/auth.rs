@@ -296,6 +296,7 @@ pub async fn login(
         .db
         .write(move |conn| {
             let t = now();
+            crate::db::relax_durability(conn)?;
             if let Some(secs) = throttle::blocked_for(conn, &keys, t)? {
                 return Ok((Some(secs), None));
             }

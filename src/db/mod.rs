@@ -177,6 +177,16 @@ where
     result
 }
 
+/// Lets the current PostgreSQL transaction commit without waiting for its WAL flush. Only for writes
+/// whose loss in a crash is harmless (attempt counters), where waiting for the disk would only hold a
+/// pooled connection longer. No-op on SQLite.
+pub fn relax_durability(conn: &mut DbConn) -> diesel::QueryResult<()> {
+    match conn {
+        DbConn::Pg(c) => c.batch_execute("SET LOCAL synchronous_commit = off"),
+        DbConn::Sqlite(_) => Ok(()),
+    }
+}
+
 /// Applies pending migrations. On PostgreSQL an advisory lock serialises instances that start together.
 pub fn migrate(conn: &mut DbConn) -> Result<Vec<String>, Box<dyn std::error::Error + Send + Sync>> {
     let applied = match conn {
