@@ -44,6 +44,13 @@ where
 
 /// Parses JSON into `T`; syntax errors are 400, well-formed JSON of the wrong shape is 422 naming the field.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // Every request body is an object; serde would otherwise also accept a struct written as an array.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+            Ok(_) => Err(ApiError::field("body", "invalid_type", "the body must be a JSON object")),
+            Err(_) => Err(ApiError::malformed("the body is not valid JSON")),
+        };
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
@@ -95,5 +102,28 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
             }
             parsed
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Body {
+        #[allow(dead_code)]
+        token: String,
+    }
+
+    #[test]
+    fn only_objects_are_accepted_as_bodies() {
+        assert!(parse::<Body>(br#" {"token": "x"}"#).is_ok());
+        let e = parse::<Body>(br#"["x"]"#).unwrap_err();
+        assert_eq!((e.status.as_u16(), e.code.as_ref()), (422, "validation_failed"));
+        assert_eq!(e.errors[0].field, "body");
+        let e = parse::<Body>(b"[oops").unwrap_err();
+        assert_eq!((e.status.as_u16(), e.code.as_ref()), (400, "malformed_request"));
+        let e = parse::<Body>(br#"{"token": 1}"#).unwrap_err();
+        assert_eq!(e.errors[0].field, "token");
     }
 }
