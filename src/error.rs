@@ -236,6 +236,18 @@ fn is_unavailable_message(msg: &str) -> bool {
         || m.contains("the database system is")
 }
 
+impl ApiError {
+    /// A database error as the API answers it, with a unique-key violation turned into `conflict`.
+    pub fn unique_or(e: diesel::result::Error, conflict: impl FnOnce() -> ApiError) -> ApiError {
+        match e {
+            diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+                conflict()
+            }
+            other => other.into(),
+        }
+    }
+}
+
 impl From<r2d2::Error> for ApiError {
     fn from(e: r2d2::Error) -> Self {
         Self::unavailable(e)

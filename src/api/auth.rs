@@ -183,13 +183,7 @@ pub async fn register_resident(
                     return Err(login_taken());
                 }
             }
-            accounts::insert(conn, &account).map_err(|e| match e {
-                diesel::result::Error::DatabaseError(
-                    diesel::result::DatabaseErrorKind::UniqueViolation,
-                    _,
-                ) => login_taken(),
-                other => other.into(),
-            })?;
+            accounts::insert(conn, &account).map_err(|e| ApiError::unique_or(e, login_taken))?;
             audit.write(conn)?;
             let created = Created::new("/v1/me".into(), None, &Me::from(account))?;
             created.remember(conn, record.as_ref())?;

@@ -375,12 +375,7 @@ pub struct OrganisationAdminView {
 }
 
 fn unique_violation(e: diesel::result::Error, field: &str) -> ApiError {
-    match e {
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
-            ApiError::conflict("conflict", format!("the {field} is already used"))
-        }
-        other => other.into(),
-    }
+    ApiError::unique_or(e, || ApiError::conflict("conflict", format!("the {field} is already used")))
 }
 
 /// Create an organisation

@@ -420,12 +420,10 @@ pub async fn add_identity_document(
     let db = state.db.clone();
     idempotency::run(&req, &state, &owner, "addIdentityDocument", fp, |record| async move {
         db.write(move |conn| {
-            iddocs::insert(conn, &doc).map_err(|e| match e {
-                diesel::result::Error::DatabaseError(
-                    diesel::result::DatabaseErrorKind::UniqueViolation,
-                    _,
-                ) => ApiError::conflict("conflict", "this identity document is already on the account"),
-                other => other.into(),
+            iddocs::insert(conn, &doc).map_err(|e| {
+                ApiError::unique_or(e, || {
+                    ApiError::conflict("conflict", "this identity document is already on the account")
+                })
             })?;
             audit.write(conn)?;
             let created =
