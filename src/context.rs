@@ -37,7 +37,7 @@ pub fn client_ip(req: &HttpRequest, trusted: &[IpAddr]) -> String {
     forwarded.iter().rev().find(|ip| !trusted.contains(ip)).copied().unwrap_or(peer).to_string()
 }
 
-fn decode_reason(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+pub fn decode_reason(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     let Some(raw) = req.headers().get("x-audit-reason") else { return Ok(None) };
     let raw =
         raw.to_str().map_err(|_| ApiError::malformed("X-Audit-Reason must be percent-encoded UTF-8"))?;

@@ -39,7 +39,7 @@ impl Drop for Guard {
 /// One create request that carries an `Idempotency-Key`.
 pub struct Idempotent {
     owner: String,
-    operation: &'static str,
+    operation: String,
     key: String,
     fingerprint: String,
     _guard: Guard,
@@ -102,9 +102,10 @@ pub async fn begin(
     req: &HttpRequest,
     state: &actix_web::web::Data<AppState>,
     owner: &str,
-    operation: &'static str,
+    operation: impl Into<String>,
     fingerprint: String,
 ) -> ApiResult<Begin> {
+    let operation = operation.into();
     let Some(key) = key_header(req)? else { return Ok(Begin::None) };
     let id = format!("{owner}\u{1f}{operation}\u{1f}{key}");
     {
@@ -115,7 +116,7 @@ pub async fn begin(
         }
     }
     let guard = Guard { set: state.clone().into_inner(), id };
-    let (o, op, kk) = (owner.to_owned(), operation, key.clone());
+    let (o, op, kk) = (owner.to_owned(), operation.clone(), key.clone());
     let stored: Option<Stored> = state
         .db
         .run(move |conn| {
@@ -128,15 +129,15 @@ pub async fn begin(
         .await?;
     match stored {
         Some(s) if s.fingerprint != fingerprint => Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "idempotency_key_reused",
+            crate::error::ErrorCode::IdempotencyKeyReused,
             "this Idempotency-Key was used with a different request",
         )),
         Some(s) => {
             let status = StatusCode::from_u16(s.status as u16).unwrap_or(StatusCode::OK);
             let mut res = HttpResponse::build(status);
             res.content_type("application/json").insert_header(("Idempotent-Replayed", "true"));
-            let headers: Vec<(String, String)> = serde_json::from_str(&s.headers).unwrap_or_default();
+            let headers: Vec<(String, String)> = serde_json::from_str(&s.headers)
+                .map_err(|e| ApiError::internal(format!("stored replay: {e}")))?;
             for (name, value) in headers {
                 res.insert_header((name, value));
             }
@@ -154,7 +155,7 @@ pub async fn begin(
 
 fn in_progress() -> ApiError {
     ApiError::conflict(
-        "idempotency_in_progress",
+        crate::error::ErrorCode::IdempotencyInProgress,
         "a request with this Idempotency-Key is still being processed",
     )
     .with_retry_after(1)
@@ -194,7 +195,7 @@ impl Created {
 /// The key of a create that is being processed.
 pub struct Recorded {
     pub owner: String,
-    pub operation: &'static str,
+    pub operation: String,
     pub key: String,
     pub fingerprint: String,
 }
@@ -203,7 +204,7 @@ impl Idempotent {
     pub fn record(&self) -> Recorded {
         Recorded {
             owner: self.owner.clone(),
-            operation: self.operation,
+            operation: self.operation.clone(),
             key: self.key.clone(),
             fingerprint: self.fingerprint.clone(),
         }
@@ -217,7 +218,7 @@ impl Recorded {
         let headers = serde_json::to_string(&response.headers).map_err(ApiError::internal)?;
         let row = (
             k::owner.eq(&self.owner),
-            k::operation.eq(self.operation),
+            k::operation.eq(&self.operation),
             k::key.eq(&self.key),
             k::fingerprint.eq(&self.fingerprint),
             k::status.eq(201),
@@ -240,6 +241,46 @@ pub fn purge(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(k::table.filter(k::created_at.lt(before))).execute(conn)
 }
 
+/// An idempotent create, resolved before the create does any work: a replay is answered from the
+/// stored first answer without hashing, looking up or writing anything.
+pub struct Create(Begin);
+
+impl Create {
+    /// A create without idempotency (no key, or a request that cannot succeed).
+    pub fn none() -> Self {
+        Self(Begin::None)
+    }
+
+    /// Looks the request's key up for `owner` and `operation`.
+    pub async fn begin(
+        req: &HttpRequest,
+        state: &actix_web::web::Data<AppState>,
+        owner: &str,
+        operation: impl Into<String>,
+        fingerprint: String,
+    ) -> ApiResult<Self> {
+        begin(req, state, owner, operation, fingerprint).await.map(Self)
+    }
+
+    /// Replays the first answer, or runs `create` with the record its transaction must store (via
+    /// [`Created::remember`]) and answers 201.
+    pub async fn run<F, Fut>(self, create: F) -> ApiResult<HttpResponse>
+    where
+        F: FnOnce(Option<Recorded>) -> Fut,
+        Fut: std::future::Future<Output = ApiResult<Created>>,
+    {
+        match self.0 {
+            Begin::Replay(res) => Ok(res),
+            Begin::Fresh(guard) => {
+                let created = create(Some(guard.record())).await?;
+                drop(guard);
+                Ok(created.respond())
+            }
+            Begin::None => Ok(create(None).await?.respond()),
+        }
+    }
+}
+
 /// Runs a create under the request's `Idempotency-Key`, if any: replays a stored response, or calls
 /// `create` with the record that its transaction must store (via [`Created::remember`]).
 pub async fn run<F, Fut>(
@@ -254,13 +295,5 @@ where
     F: FnOnce(Option<Recorded>) -> Fut,
     Fut: std::future::Future<Output = ApiResult<Created>>,
 {
-    match begin(req, state, owner, operation, fingerprint).await? {
-        Begin::Replay(res) => Ok(res),
-        Begin::Fresh(guard) => {
-            let created = create(Some(guard.record())).await?;
-            drop(guard);
-            Ok(created.respond())
-        }
-        Begin::None => Ok(create(None).await?.respond()),
-    }
+    Create::begin(req, state, owner, operation, fingerprint).await?.run(create).await
 }

@@ -4,6 +4,7 @@
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod api;
+pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod config;
@@ -21,4 +22,3 @@ pub mod state;
 pub mod store;
 pub mod telemetry;
 pub mod webhooks;
-pub mod workflow;

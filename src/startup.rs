@@ -98,6 +98,7 @@ impl Application {
                     SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/openapi.json")),
                 )
                 .default_service(web::to(http::fallback))
+                .wrap(from_fn(crate::api::audit::record))
                 .wrap(Compress::default())
                 .wrap(from_fn(http::observe))
         })

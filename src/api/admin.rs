@@ -135,7 +135,10 @@ pub async fn create_staff_account(
                     return Err(ApiError::field("organisation_id", "unknown", "no organisation has this id"));
                 }
                 if accounts::login_taken(conn, account.email.as_deref().unwrap_or_default(), None)? {
-                    return Err(ApiError::conflict("login_taken", "this email is already registered"));
+                    return Err(ApiError::conflict(
+                        crate::error::ErrorCode::LoginTaken,
+                        "this email is already registered",
+                    ));
                 }
                 accounts::insert(conn, &account)?;
                 audit.write(conn)?;
@@ -296,7 +299,10 @@ pub async fn disable_staff_account(
     let caller = p.id.clone();
     audited(state.clone(), audit.clone(), async move {
         if id == caller {
-            return Err(ApiError::conflict("conflict", "an admin cannot disable their own account"));
+            return Err(ApiError::conflict(
+                crate::error::ErrorCode::CannotDisableSelf,
+                "an admin cannot disable their own account",
+            ));
         }
         let (account, ended) = state
             .db

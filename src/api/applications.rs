@@ -8,19 +8,19 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::catalogue::parse_form;
 use crate::api::pagination::{Page, PageParams, page, time_key};
+use crate::app::precondition::etag;
+use crate::app::workflow::{self, Actor};
 use crate::auth::Principal;
 use crate::db::DbConn;
 use crate::db::types::{new_id, now, utc};
 use crate::domain::form::{self, Mode};
 use crate::domain::status::{Action, ApplicationStatus};
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::http::etag::{IfMatch, etag};
 use crate::http::json::Json;
 use crate::idempotency::{self, Created};
 use crate::state::AppState;
 use crate::store::applications::{self as store, Application, Event};
 use crate::store::catalogue;
-use crate::workflow::{self, Actor};
 
 /// An application as its resident sees it.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -324,7 +324,7 @@ pub async fn update_application(
 ) -> ApiResult<HttpResponse> {
     let resident = p.resident()?.to_owned();
     let id = path.into_inner();
-    let if_match = IfMatch::from_request(&req);
+    let if_match = crate::api::extract::if_match(&req);
     let data = body.0.form_data;
     let app = state
         .db
@@ -334,7 +334,7 @@ pub async fn update_application(
             let status = workflow::status_of(&app)?;
             if !matches!(status, ApplicationStatus::Draft | ApplicationStatus::NeedsInfo) {
                 return Err(ApiError::conflict(
-                    "conflict",
+                    crate::error::ErrorCode::ApplicationNotEditable,
                     format!("an application that is {} cannot be edited", status.as_str()),
                 ));
             }
@@ -361,7 +361,7 @@ async fn resident_transition(
     submit: bool,
 ) -> ApiResult<HttpResponse> {
     let resident = p.resident()?.to_owned();
-    let if_match = IfMatch::from_request(&req);
+    let if_match = crate::api::extract::if_match(&req);
     let app = state
         .db
         .write(move |conn| {

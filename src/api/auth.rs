@@ -195,15 +195,14 @@ pub async fn register_resident(
 }
 
 fn login_taken() -> ApiError {
-    ApiError::conflict("login_taken", "this email or phone number is already registered")
+    ApiError::conflict(
+        crate::error::ErrorCode::LoginTaken,
+        "this email or phone number is already registered",
+    )
 }
 
 fn invalid_credentials() -> ApiError {
-    ApiError::new(
-        actix_web::http::StatusCode::UNAUTHORIZED,
-        "invalid_credentials",
-        "the login or password is wrong",
-    )
+    ApiError::new(crate::error::ErrorCode::InvalidCredentials, "the login or password is wrong")
 }
 
 /// Starts a session: a refresh-token family and the first access token.

@@ -375,7 +375,9 @@ pub struct OrganisationAdminView {
 }
 
 fn unique_violation(e: diesel::result::Error, field: &str) -> ApiError {
-    ApiError::unique_or(e, || ApiError::conflict("conflict", format!("the {field} is already used")))
+    ApiError::unique_or(e, || {
+        ApiError::conflict(crate::error::ErrorCode::AlreadyExists, format!("the {field} is already used"))
+    })
 }
 
 /// Create an organisation
@@ -768,7 +770,10 @@ pub async fn publish_service_version(
                 use diesel::prelude::*;
                 let v = store::find_version(conn, &service_id, number)?;
                 if v.state != "draft" {
-                    return Err(ApiError::conflict("conflict", "only a draft version can be published"));
+                    return Err(ApiError::conflict(
+                        crate::error::ErrorCode::VersionNotDraft,
+                        "only a draft version can be published",
+                    ));
                 }
                 let t = now();
                 diesel::update(

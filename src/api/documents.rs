@@ -15,17 +15,17 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::api::catalogue::parse_form;
+use crate::app::precondition::etag;
+use crate::app::workflow;
 use crate::auth::Principal;
 use crate::db::types::{new_id, now, utc};
 use crate::domain::FieldError;
 use crate::domain::status::ApplicationStatus;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::http::etag::etag;
 use crate::idempotency::{self, Begin, Created};
 use crate::state::AppState;
 use crate::store::applications::{self as store, Document};
 use crate::store::catalogue;
-use crate::workflow;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct DocumentInfo {
@@ -256,7 +256,7 @@ pub async fn upload_document(
             let status = workflow::status_of(&app)?;
             if !matches!(status, ApplicationStatus::Draft | ApplicationStatus::NeedsInfo) {
                 return Err(ApiError::conflict(
-                    "conflict",
+                    crate::error::ErrorCode::ApplicationNotEditable,
                     format!("an application that is {} takes no documents", status.as_str()),
                 ));
             }
@@ -271,7 +271,7 @@ pub async fn upload_document(
             }
             if store::count_documents(conn, &app.id)? >= cap {
                 return Err(ApiError::conflict(
-                    "conflict",
+                    crate::error::ErrorCode::DocumentLimitReached,
                     format!("an application holds at most {cap} documents"),
                 ));
             }

@@ -138,7 +138,7 @@ pub async fn update_me(
             {
                 if accounts::login_taken(conn, taken, Some(&id))? {
                     return Err(ApiError::conflict(
-                        "login_taken",
+                        crate::error::ErrorCode::LoginTaken,
                         "this email or phone number is already registered",
                     ));
                 }
@@ -422,7 +422,10 @@ pub async fn add_identity_document(
         db.write(move |conn| {
             iddocs::insert(conn, &doc).map_err(|e| {
                 ApiError::unique_or(e, || {
-                    ApiError::conflict("conflict", "this identity document is already on the account")
+                    ApiError::conflict(
+                        crate::error::ErrorCode::AlreadyExists,
+                        "this identity document is already on the account",
+                    )
                 })
             })?;
             audit.write(conn)?;

@@ -3,9 +3,11 @@
 pub mod access;
 pub mod admin;
 pub mod applications;
+pub mod audit;
 pub mod auth;
 pub mod catalogue;
 pub mod documents;
+pub mod extract;
 pub mod me;
 pub mod notifications;
 pub mod oauth;

@@ -10,6 +10,7 @@ use crate::api::applications::{ApplicationView, EventView};
 use crate::api::documents::DocumentInfo;
 use crate::api::me::{IdentityDocumentView, Me};
 use crate::api::notifications::NotificationView;
+use crate::app::workflow::{self, Actor};
 use crate::audit::Audit;
 use crate::auth::Principal;
 use crate::context::RequestContext;
@@ -24,7 +25,6 @@ use crate::store::applications::{self as store, Application, Notification};
 use crate::store::audit::AuditEvent;
 use crate::store::identity_documents as iddocs;
 use crate::store::{accounts, sessions};
-use crate::workflow::{self, Actor};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ExportedApplication {

@@ -392,7 +392,7 @@ pub async fn redeliver_webhook(
                 let endpoint = store::find_endpoint(conn, &id, &client_id)?;
                 if endpoint.status != store::ACTIVE {
                     return Err(ApiError::conflict(
-                        "conflict",
+                        crate::error::ErrorCode::EndpointDisabled,
                         "the endpoint is disabled; register it again",
                     ));
                 }

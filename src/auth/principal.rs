@@ -1,9 +1,7 @@
 //! The authenticated caller, extracted from the bearer token of a request.
 
-use std::future::{Ready, ready};
-
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::{HttpRequest, web};
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -96,10 +94,8 @@ impl Principal {
     }
 }
 
-fn authenticate(req: &HttpRequest) -> ApiResult<Principal> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::internal("application state missing"))?;
+/// Verifies the bearer token of a request: 401 without one, with a bad one, or for an ended session.
+pub fn authenticate(req: &HttpRequest, state: &web::Data<AppState>) -> ApiResult<Principal> {
     let value = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let token = match value.and_then(|v| v.split_once(' ')) {
         Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
@@ -128,13 +124,4 @@ fn authenticate(req: &HttpRequest) -> ApiResult<Principal> {
         sid: claims.sid,
         scopes: claims.scope.map(|s| s.split(' ').map(str::to_owned).collect()).unwrap_or_default(),
     })
-}
-
-impl FromRequest for Principal {
-    type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req))
-    }
 }

@@ -119,10 +119,10 @@ mod tests {
     fn only_objects_are_accepted_as_bodies() {
         assert!(parse::<Body>(br#" {"token": "x"}"#).is_ok());
         let e = parse::<Body>(br#"["x"]"#).unwrap_err();
-        assert_eq!((e.status.as_u16(), e.code.as_ref()), (422, "validation_failed"));
+        assert_eq!((e.status.as_u16(), e.code.as_str()), (422, "validation_failed"));
         assert_eq!(e.errors[0].field, "body");
         let e = parse::<Body>(b"[oops").unwrap_err();
-        assert_eq!((e.status.as_u16(), e.code.as_ref()), (400, "malformed_request"));
+        assert_eq!((e.status.as_u16(), e.code.as_str()), (400, "malformed_request"));
         let e = parse::<Body>(br#"{"token": 1}"#).unwrap_err();
         assert_eq!(e.errors[0].field, "token");
     }

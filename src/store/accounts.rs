@@ -55,3 +55,24 @@ pub fn set_password(conn: &mut DbConn, id: &str, hash: &str, now: NaiveDateTime)
         .set((accounts::password_hash.eq(hash), accounts::updated_at.eq(now)))
         .execute(conn)
 }
+
+/// The active officers and supervisors of an organisation, by name.
+pub fn active_staff(conn: &mut DbConn, organisation: &str) -> QueryResult<Vec<Account>> {
+    accounts::table
+        .filter(accounts::organisation_id.eq(organisation))
+        .filter(accounts::role.eq_any(["officer", "supervisor"]))
+        .filter(accounts::status.eq(ACTIVE))
+        .order((accounts::full_name.asc(), accounts::id.asc()))
+        .load(conn)
+}
+
+/// One active officer or supervisor of an organisation, if `id` is one.
+pub fn find_active_staff(conn: &mut DbConn, id: &str, organisation: &str) -> QueryResult<Option<Account>> {
+    accounts::table
+        .find(id)
+        .filter(accounts::organisation_id.eq(organisation))
+        .filter(accounts::role.eq_any(["officer", "supervisor"]))
+        .filter(accounts::status.eq(ACTIVE))
+        .first(conn)
+        .optional()
+}

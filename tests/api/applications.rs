@@ -143,9 +143,9 @@ async fn a_resident_browses_drafts_uploads_submits_and_withdraws() {
         .send()
         .await
         .unwrap();
-    assert_problem(res, StatusCode::CONFLICT, "conflict").await;
+    assert_problem(res, StatusCode::CONFLICT, "application_not_editable").await;
     let res = app.upload(&me.token, &id, "photo", "again.pdf", PDF.to_vec()).await;
-    assert_problem(res, StatusCode::CONFLICT, "conflict").await;
+    assert_problem(res, StatusCode::CONFLICT, "application_not_editable").await;
     let res = app
         .request(Method::POST, &format!("/v1/applications/{id}/submit"))
         .bearer_auth(&me.token)

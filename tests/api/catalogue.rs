@@ -159,7 +159,7 @@ async fn a_new_form_version_is_drafted_beside_the_live_one_and_published() {
         .send()
         .await
         .unwrap();
-    assert_problem(res, StatusCode::CONFLICT, "conflict").await;
+    assert_problem(res, StatusCode::CONFLICT, "version_not_draft").await;
     let res = app
         .request(Method::POST, &format!("/v1/admin/services/{service}/versions/9/publish"))
         .bearer_auth(&admin.token)

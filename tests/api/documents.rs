@@ -49,7 +49,7 @@ async fn uploads_are_judged_by_their_bytes_and_bounded_in_size() {
     assert_eq!(body["errors"][0]["field"], "kind");
     // The per-application cap.
     let res = app.upload(&me.token, &id, "photo", "p.pdf", PDF.to_vec()).await;
-    assert_problem(res, StatusCode::CONFLICT, "conflict").await;
+    assert_problem(res, StatusCode::CONFLICT, "document_limit_reached").await;
     // Refused uploads leave neither rows nor files behind.
     let list: Value =
         app.get_as(&format!("/v1/applications/{id}/documents"), &me.token).await.json().await.unwrap();

@@ -59,7 +59,7 @@ async fn valid_documents_are_stored_normalised_and_invalid_ones_say_why() {
     let res = app
         .send_json(Method::POST, "/v1/me/identity-documents", Some(&me.token), &add("macao_id", "1234567(3)"))
         .await;
-    assert_problem(res, StatusCode::CONFLICT, "conflict").await;
+    assert_problem(res, StatusCode::CONFLICT, "already_exists").await;
 
     let list: Value = app.get_as("/v1/me/identity-documents", &me.token).await.json().await.unwrap();
     assert_eq!(list["items"].as_array().unwrap().len(), 5);

@@ -51,7 +51,7 @@ async fn disabling_staff_and_revoking_clients_take_effect_at_once() {
         .send()
         .await
         .unwrap();
-    assert_problem(res, StatusCode::CONFLICT, "conflict").await;
+    assert_problem(res, StatusCode::CONFLICT, "cannot_disable_self").await;
     let resident = app.session(qinaotong::seed::DEMO_RESIDENT.0, qinaotong::seed::DEMO_RESIDENT.2).await;
     let resident_id = app.get_as("/v1/me", &resident.token).await.json::<Value>().await.unwrap()["id"]
         .as_str()

@@ -14,6 +14,7 @@ mod ops;
 mod org;
 mod outage;
 mod password_reset;
+mod precedence;
 mod privacy;
 mod process;
 mod shutdown;

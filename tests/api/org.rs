@@ -219,7 +219,7 @@ async fn assignment_notes_and_who_may_do_what() {
     assert_eq!(res.status(), 200);
     // Assigned to the supervisor: the officer may neither take it over nor act on it.
     let res = post(&app, &officer.token, &format!("{url}/assign"), None, json!({})).await;
-    assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
+    assert_problem(res, StatusCode::FORBIDDEN, "assigned_to_other").await;
     let etag = etag_of(&app.get_as(&url, &officer.token).await);
     let res = post(
         &app,
@@ -229,7 +229,7 @@ async fn assignment_notes_and_who_may_do_what() {
         json!({"action": "start_review"}),
     )
     .await;
-    assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
+    assert_problem(res, StatusCode::FORBIDDEN, "assigned_to_other").await;
     let res = post(
         &app,
         &supervisor.token,

@@ -8,6 +8,9 @@ use serde::Serialize;
 
 use crate::domain::FieldError;
 
+mod code;
+pub use code::ErrorCode;
+
 /// Media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -19,7 +22,7 @@ pub struct ApiError(Box<ApiErrorInner>);
 #[derive(Debug)]
 pub struct ApiErrorInner {
     pub status: StatusCode,
-    pub code: Cow<'static, str>,
+    pub code: ErrorCode,
     pub detail: Cow<'static, str>,
     pub errors: Vec<FieldError>,
     pub retry_after: Option<u64>,
@@ -53,7 +56,7 @@ pub struct Problem {
     /// English explanation for developers; clients localise by `code`.
     pub detail: String,
     /// Stable machine-readable code, such as `validation_failed`.
-    pub code: String,
+    pub code: ErrorCode,
     /// Present for validation failures: one entry per problem field.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
@@ -62,14 +65,11 @@ pub struct Problem {
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
-    pub fn new(
-        status: StatusCode,
-        code: impl Into<Cow<'static, str>>,
-        detail: impl Into<Cow<'static, str>>,
-    ) -> Self {
+    /// An error whose status follows from its code.
+    pub fn new(code: ErrorCode, detail: impl Into<Cow<'static, str>>) -> Self {
         Self(Box::new(ApiErrorInner {
-            status,
-            code: code.into(),
+            status: code.status(),
+            code,
             detail: detail.into(),
             errors: Vec::new(),
             retry_after: None,
@@ -90,47 +90,42 @@ impl ApiError {
     }
 
     pub fn malformed(detail: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "malformed_request", detail)
+        Self::new(ErrorCode::MalformedRequest, detail)
     }
     pub fn unauthorized(detail: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
+        Self::new(ErrorCode::Unauthorized, detail)
     }
     pub fn forbidden(detail: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", detail)
+        Self::new(ErrorCode::Forbidden, detail)
     }
     pub fn not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", "the resource does not exist")
+        Self::new(ErrorCode::NotFound, "the resource does not exist")
     }
-    pub fn conflict(code: &'static str, detail: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::CONFLICT, code, detail)
+    /// 409 (or the status of `code`) for a state that forbids the request.
+    pub fn conflict(code: ErrorCode, detail: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(code, detail)
     }
     pub fn precondition_failed() -> Self {
         Self::new(
-            StatusCode::PRECONDITION_FAILED,
-            "precondition_failed",
+            ErrorCode::PreconditionFailed,
             "If-Match does not match the current version; fetch the resource again",
         )
     }
     pub fn precondition_required() -> Self {
         Self::new(
-            StatusCode::PRECONDITION_REQUIRED,
-            "precondition_required",
+            ErrorCode::PreconditionRequired,
             "this operation needs an If-Match header with the resource's ETag",
         )
     }
     pub fn payload_too_large(detail: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", detail)
+        Self::new(ErrorCode::PayloadTooLarge, detail)
     }
     pub fn unsupported_media_type(detail: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", detail)
+        Self::new(ErrorCode::UnsupportedMediaType, detail)
     }
     /// 422 with every field problem at once.
     pub fn validation(errors: Vec<FieldError>) -> Self {
-        let mut e = Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            "the request has invalid fields; see errors",
-        );
+        let mut e = Self::new(ErrorCode::ValidationFailed, "the request has invalid fields; see errors");
         e.errors = errors;
         e
     }
@@ -139,21 +134,16 @@ impl ApiError {
         Self::validation(vec![FieldError::new(field, code, message)])
     }
     pub fn rate_limited(retry_after: u64) -> Self {
-        Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "too many attempts; wait and try again")
+        Self::new(ErrorCode::RateLimited, "too many attempts; wait and try again")
             .with_retry_after(retry_after)
     }
     pub fn unavailable(cause: impl std::fmt::Display) -> Self {
-        Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "service_unavailable",
-            "the service is temporarily unavailable; try again shortly",
-        )
-        .with_retry_after(2)
-        .with_cause(cause)
+        Self::new(ErrorCode::ServiceUnavailable, "the service is temporarily unavailable; try again shortly")
+            .with_retry_after(2)
+            .with_cause(cause)
     }
     pub fn internal(cause: impl std::fmt::Display) -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "an unexpected error occurred")
-            .with_cause(cause)
+        Self::new(ErrorCode::Internal, "an unexpected error occurred").with_cause(cause)
     }
 
     pub fn problem(&self) -> Problem {
@@ -162,7 +152,7 @@ impl ApiError {
             title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
             status: self.status.as_u16(),
             detail: self.detail.to_string(),
-            code: self.code.to_string(),
+            code: self.code,
             errors: self.errors.clone(),
         }
     }
@@ -210,7 +200,7 @@ impl From<diesel::result::Error> for ApiError {
         match e {
             Error::NotFound => Self::not_found(),
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                Self::conflict("conflict", "the resource already exists").with_cause(e)
+                Self::conflict(ErrorCode::Conflict, "the resource already exists").with_cause(e)
             }
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 Self::unavailable(e).with_retry_after(1)

@@ -26,6 +26,14 @@ pub fn status_of(app: &Application) -> ApiResult<ApplicationStatus> {
         .ok_or_else(|| ApiError::internal(format!("unknown status {}", app.status)))
 }
 
+/// The 409 for an action the status machine does not allow from `from`.
+pub fn invalid_transition(from: ApplicationStatus, action: Action) -> ApiError {
+    ApiError::conflict(
+        crate::error::ErrorCode::InvalidTransition,
+        format!("cannot {} an application that is {}", action.as_str(), from.as_str()),
+    )
+}
+
 /// Webhook event type for a transition, if the organisation should hear of it at all: a draft that is
 /// withdrawn was never the organisation's business.
 fn webhook_type(from: ApplicationStatus, action: Action) -> Option<&'static str> {
@@ -129,12 +137,7 @@ pub fn apply(
     comment: Option<String>,
 ) -> ApiResult<Application> {
     let from = status_of(app)?;
-    let to = transition(from, action).map_err(|_| {
-        ApiError::conflict(
-            "invalid_transition",
-            format!("cannot {} an application that is {}", action.as_str(), from.as_str()),
-        )
-    })?;
+    let to = transition(from, action).map_err(|_| invalid_transition(from, action))?;
     let t = now();
     let mut next = app.clone();
     next.status = to.as_str().to_owned();

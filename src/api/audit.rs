@@ -1,0 +1,131 @@
+//! Which operations are audited, and the middleware that makes sure each of their requests leaves one
+//! audit row, allowed or refused. Use cases add the subject (the resident whose data it is) and write
+//! the row inside their transaction for changes; this layer writes every row they did not commit.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, ResponseError, web};
+
+use crate::audit::AuditTrail;
+use crate::http::{Operation, RequestId};
+use crate::state::AppState;
+
+/// What the trail records for an operation: its action and what its target is.
+struct Spec {
+    action: &'static str,
+    target: Target,
+}
+
+enum Target {
+    /// The object named by this path parameter, of this type.
+    Path(&'static str, &'static str),
+    /// The list filters (the query string).
+    Query,
+    /// Nothing beyond the actor (an organisation-wide listing with no filters).
+    None,
+}
+
+/// The audit table: every organisation-side, API-client and admin operation, and the resident
+/// operations that touch personal data or credentials. Authentication events (logins, refreshes,
+/// client tokens) are written by their use cases, which know the account involved.
+fn spec(operation_id: &str) -> Option<Spec> {
+    use Target::*;
+    let (action, target) = match operation_id {
+        "listOrgApplications" => ("application.list", Query),
+        "getOrgApplication" => ("application.read", Path("application", "application_id")),
+        "assignApplication" => ("application.assign", Path("application", "application_id")),
+        "transitionApplication" => ("application.transition", Path("application", "application_id")),
+        "addApplicationNote" => ("application.note", Path("application", "application_id")),
+        "downloadOrgDocument" => ("document.download", Path("document", "document_id")),
+        "listOrgStaff" => ("staff.list", None),
+        _ => return Option::None,
+    };
+    Some(Spec { action, target })
+}
+
+fn target_of(spec: &Spec, op: &Operation, query: &str) -> Option<(String, String)> {
+    match spec.target {
+        Target::Path(kind, param) => op.param(param).map(|id| (kind.to_owned(), id.to_owned())),
+        Target::Query => Some(("query".to_owned(), query.chars().take(500).collect())),
+        Target::None => None,
+    }
+}
+
+/// Opens the trail of an audited request before the handler runs and writes what is left after it.
+/// A malformed `X-Audit-Reason` is refused here, before anything else happens.
+pub async fn record(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let op = state.as_ref().and_then(|s| s.routes.operation(req.method().as_str(), req.path()));
+    let trail = match (&op, op.as_ref().and_then(|o| spec(&o.id))) {
+        (Some(op), Some(spec)) => {
+            let reason = match crate::context::decode_reason(req.request()) {
+                Ok(r) => r,
+                Err(e) => {
+                    let res = e.error_response();
+                    return Ok(req.into_response(res));
+                }
+            };
+            let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
+            let target = target_of(&spec, op, req.query_string());
+            Some(AuditTrail::open(spec.action, request_id, reason, target))
+        }
+        _ => None,
+    };
+    if let Some(t) = &trail {
+        req.extensions_mut().insert(t.clone());
+    }
+    if let Some(op) = op {
+        req.extensions_mut().insert(op);
+    }
+    let res = next.call(req).await?.map_into_boxed_body();
+    if let (Some(trail), Some(state)) = (trail, state)
+        && let Some(audit) = trail.pending(res.status().as_u16())
+        && let Err(e) = state.db.write(move |conn| Ok(audit.write(conn)?)).await
+    {
+        tracing::error!(error = %e, "could not write the audit row of a request");
+    }
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_audited_operation_is_documented() {
+        let doc = crate::openapi::document();
+        let ids: Vec<String> = doc
+            .paths
+            .paths
+            .values()
+            .flat_map(|item| {
+                [&item.get, &item.post, &item.put, &item.patch, &item.delete]
+                    .into_iter()
+                    .filter_map(|o| o.as_ref().and_then(|o| o.operation_id.clone()))
+            })
+            .collect();
+        for id in &ids {
+            if let Some(Spec { target: Target::Path(_, param), .. }) = spec(id) {
+                let path = doc
+                    .paths
+                    .paths
+                    .iter()
+                    .find(|(_, item)| {
+                        [&item.get, &item.post, &item.put, &item.patch, &item.delete]
+                            .into_iter()
+                            .any(|o| o.as_ref().and_then(|o| o.operation_id.as_deref()) == Some(id))
+                    })
+                    .map(|(p, _)| p.clone())
+                    .unwrap_or_default();
+                assert!(path.contains(&format!("{{{param}}}")), "{id}: {path} has no {{{param}}}");
+            }
+        }
+        for op in ["listOrgApplications", "transitionApplication", "downloadOrgDocument", "listOrgStaff"] {
+            assert!(ids.iter().any(|i| i == op) && spec(op).is_some(), "{op}");
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! Use cases: one function per operation or small group. Each takes a typed caller and typed input,
+//! runs its rules and its transaction, writes audit, outbox and notification rows in that transaction,
+//! and returns a typed result or an [`ApiError`](crate::error::ApiError) with a code. Handlers in
+//! `api/` only parse, call one of these and respond; queries live in `store/`, pure rules in `domain/`.
+
+pub mod caller;
+pub mod org_applications;
+pub mod precondition;
+pub mod workflow;
