@@ -88,6 +88,7 @@ impl Application {
             let (app, _) = App::new()
                 .into_utoipa_app()
                 .app_data(app_state.clone())
+                .app_data(http::json::JsonLimit(app_state.config.max_json_body))
                 .app_data(web::QueryConfig::default().error_handler(http::query_error))
                 .app_data(web::PathConfig::default().error_handler(http::path_error))
                 .configure(crate::api::configure)
@@ -97,10 +98,10 @@ impl Application {
                 .service(
                     SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/openapi.json")),
                 )
-                .default_service(web::to(http::fallback))
+                .default_service(web::to(crate::api::middleware::fallback))
                 .wrap(from_fn(crate::api::audit::record))
                 .wrap(Compress::default())
-                .wrap(from_fn(http::observe))
+                .wrap(from_fn(crate::api::middleware::observe))
         })
         .listen(listener)?
         .shutdown_timeout(config.shutdown_timeout.as_secs());

@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod documents;
 pub mod extract;
 pub mod me;
+pub mod middleware;
 pub mod notifications;
 pub mod oauth;
 pub mod ops;

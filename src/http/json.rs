@@ -10,7 +10,12 @@ use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
-use crate::state::AppState;
+
+/// The largest JSON body accepted, in bytes, registered as app data at start.
+#[derive(Debug, Clone, Copy)]
+pub struct JsonLimit(pub usize);
+
+const DEFAULT_LIMIT: usize = 256 * 1024;
 
 /// A JSON body parsed into `T`.
 #[derive(Debug)]
@@ -78,8 +83,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let json = is_json(req);
-        let limit =
-            req.app_data::<web::Data<AppState>>().map(|s| s.config.max_json_body).unwrap_or(256 * 1024);
+        let limit = req.app_data::<JsonLimit>().map(|l| l.0).unwrap_or(DEFAULT_LIMIT);
         let declared = req
             .headers()
             .get(header::CONTENT_LENGTH)

@@ -1,0 +1,63 @@
+//! Middleware around every request: request ids, the access log and metrics, and problem documents for
+//! paths no route answers.
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use tracing::Instrument;
+
+use crate::error::{ApiError, ErrorCode};
+use crate::http::{REQUEST_ID, RequestId, accept_request_id};
+use crate::state::AppState;
+
+/// Outermost middleware: assigns the request id, opens the request's log span, records metrics and
+/// writes one access log line.
+pub async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
+    let started = Instant::now();
+    let id = accept_request_id(req.headers().get(&REQUEST_ID)).unwrap_or_else(crate::db::types::new_id);
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let authenticated = req.headers().contains_key(header::AUTHORIZATION);
+    let method = req.method().to_string();
+    let span = tracing::info_span!("request", request_id = %id, method = %method, path = %req.path());
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let mut res = next.call(req).instrument(span.clone()).await?;
+    let status = res.status().as_u16();
+    let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".into());
+    let elapsed = started.elapsed().as_secs_f64();
+    if let Some(state) = state {
+        state.metrics.observe(&method, &route, status, elapsed);
+    }
+    let headers = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        headers.insert(REQUEST_ID, v);
+    }
+    if authenticated {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    span.in_scope(
+        || tracing::info!(status, route = %route, latency_ms = elapsed * 1000.0, "request finished"),
+    );
+    Ok(res)
+}
+
+/// For paths no route answers: 405 with `Allow` when the path exists for other methods, 404 otherwise.
+pub async fn fallback(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    match state.routes.allowed_methods(req.path()) {
+        Some(methods) => {
+            let mut e = ApiError::new(
+                ErrorCode::MethodNotAllowed,
+                format!("{} is not allowed here; allowed: {methods}", req.method()),
+            );
+            e.allow = Some(methods);
+            Err(e)
+        }
+        None => Err(ApiError::new(ErrorCode::NotFound, "no such route; see /openapi.json")),
+    }
+}
