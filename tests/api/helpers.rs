@@ -371,3 +371,75 @@ impl TestApp {
         (created["id"].as_str().unwrap().to_owned(), booking["organisation_id"].as_str().unwrap().to_owned())
     }
 }
+
+impl TestApp {
+    /// Creates an organisation as an admin; returns its id.
+    pub async fn organisation(&self, admin: &Session, code: &str) -> String {
+        let res = self
+            .send_json(
+                Method::POST,
+                "/v1/admin/organisations",
+                Some(&admin.token),
+                &serde_json::json!({"code": code, "kind": "government", "jurisdiction": "macao",
+                    "name": t4("Test Bureau"), "description": t4("A bureau for tests"), "holidays": []}),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+        res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates a service of `org_id` with this form as an admin; returns its id.
+    pub async fn service(&self, admin: &Session, org_id: &str, code: &str, form: Value) -> String {
+        let res = self
+            .send_json(Method::POST, "/v1/admin/services", Some(&admin.token),
+                &serde_json::json!({"organisation_id": org_id, "code": code, "category": "residence",
+                    "name": t4(&format!("Service {code}")), "description": t4("Desc"), "instructions": t4("Do this"),
+                    "eligibility": t4("Everyone"), "fee_amount": 0, "fee_currency": "MOP", "sla_days": 5, "form": form}))
+            .await;
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+        res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates a staff account (`officer` or `supervisor`) of `org_id` with `STRONG_PASSWORD`; returns its id.
+    pub async fn staff_account(&self, admin: &Session, email: &str, role: &str, org_id: &str) -> String {
+        let res = self
+            .send_json(
+                Method::POST,
+                "/v1/admin/staff",
+                Some(&admin.token),
+                &serde_json::json!({"email": email, "password": STRONG_PASSWORD, "full_name": "Lei Ka Man",
+                    "role": role, "organisation_id": org_id}),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+        res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates an API client of `org_id` with these scopes; returns the created client (`id`, `client_id`,
+    /// `client_secret`, ...).
+    pub async fn api_client(&self, admin: &Session, org_id: &str, scopes: &[&str]) -> Value {
+        let res = self
+            .send_json(
+                Method::POST,
+                "/v1/admin/api-clients",
+                Some(&admin.token),
+                &serde_json::json!({"organisation_id": org_id, "name": "Case system", "scopes": scopes}),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+        res.json().await.unwrap()
+    }
+
+    /// An access token of a client created by [`TestApp::api_client`], with all its scopes.
+    pub async fn client_token(&self, client: &Value) -> String {
+        let res = self
+            .request(Method::POST, "/v1/oauth/token")
+            .basic_auth(client["client_id"].as_str().unwrap(), client["client_secret"].as_str())
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status(), 200);
+        res.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
+    }
+}

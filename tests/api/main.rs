@@ -9,6 +9,7 @@ mod helpers;
 mod idempotency;
 mod identity_documents;
 mod lifecycle;
+mod matrix;
 mod openapi;
 mod ops;
 mod org;
