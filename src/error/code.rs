@@ -166,3 +166,41 @@ impl std::fmt::Display for ErrorCode {
         f.write_str(self.as_str())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sources(dir: &std::path::Path, out: &mut String) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("error/code.rs") {
+                out.push_str(&std::fs::read_to_string(&path).unwrap_or_default());
+            }
+        }
+    }
+
+    #[test]
+    fn every_code_is_listed_named_once_and_sent_somewhere() {
+        let own = include_str!("code.rs");
+        let body = own.split("pub enum ErrorCode {").nth(1).and_then(|s| s.split('}').next()).unwrap();
+        let declared = body.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with("///")).count();
+        assert_eq!(ErrorCode::ALL.len(), declared, "ErrorCode::ALL must list every variant");
+
+        let mut src = String::new();
+        sources(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src")), &mut src);
+        let mut seen = std::collections::HashSet::new();
+        for &code in ErrorCode::ALL {
+            assert!(seen.insert(code.as_str()), "{code} is named twice");
+            let wire = serde_json::to_value(code).unwrap();
+            assert_eq!(wire, code.as_str(), "serde and as_str disagree");
+            let name = format!("{code:?}");
+            assert!(
+                src.contains(&format!("ErrorCode::{name}")),
+                "ErrorCode::{name} is never sent: use it or remove it"
+            );
+        }
+    }
+}
