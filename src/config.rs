@@ -270,10 +270,44 @@ impl Config {
         if !self.database_url.starts_with("postgres") {
             return Err(ConfigError("production needs a PostgreSQL DATABASE_URL".into()));
         }
+        if self.webhook_allow_private {
+            return Err(ConfigError(
+                "QAT_WEBHOOK_ALLOW_PRIVATE cannot be enabled in production: webhooks reach only public hosts"
+                    .into(),
+            ));
+        }
         Ok(())
     }
 
     pub fn is_production(&self) -> bool {
         self.env == Environment::Production
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn production() -> Config {
+        let mut c = Config::development(PathBuf::from("/tmp/qat"));
+        c.env = Environment::Production;
+        c.demo_data = false;
+        c.admin_email = None;
+        c.admin_password = None;
+        c.jwt_private_key = Some(Secret("-----BEGIN PRIVATE KEY-----".into()));
+        c.database_url = "postgres://db/qat".into();
+        c
+    }
+
+    #[test]
+    fn production_refuses_webhooks_to_private_addresses() {
+        assert!(production().validate().is_ok());
+        let mut c = production();
+        c.webhook_allow_private = true;
+        let e = c.validate().unwrap_err();
+        assert!(e.0.contains("QAT_WEBHOOK_ALLOW_PRIVATE"), "{}", e.0);
+        let mut dev = Config::development(PathBuf::from("/tmp/qat"));
+        dev.webhook_allow_private = true;
+        assert!(dev.validate().is_ok(), "development may reach loopback for tests");
     }
 }

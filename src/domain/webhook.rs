@@ -34,44 +34,75 @@ pub fn sign(secret: &str, id: &str, timestamp: i64, body: &str) -> Option<String
     Some(format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes())))
 }
 
-/// Loopback, private, link-local, shared (100.64.0.0/10), unspecified, multicast and documentation-only
-/// addresses, and IPv4-mapped or unique-local IPv6 forms of them: never reached unless an operator allows it.
+/// Whether a webhook may never reach `ip` (unless an operator allows it): anything that is not a global
+/// unicast address. IPv4 special-purpose ranges (RFC 6890 and its updates: this network, private,
+/// shared, loopback, link-local, IETF protocol assignments, documentation, 6to4 relay, benchmarking,
+/// multicast, reserved, broadcast) are refused; IPv6 is allowed only inside 2000::/3, minus Teredo,
+/// ORCHID, benchmarking and documentation prefixes, and its IPv4-mapped, NAT64 and 6to4 forms are
+/// judged by the IPv4 address they actually reach. IPv4-compatible (::a.b.c.d) and site-local
+/// (fec0::/10) forms fall outside 2000::/3 and are refused.
 pub fn is_forbidden(ip: IpAddr) -> bool {
+    !is_global(ip)
+}
+
+fn in_v4(ip: u32, net: [u8; 4], bits: u32) -> bool {
+    let net = u32::from_be_bytes(net);
+    let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
+    ip & mask == net & mask
+}
+
+fn is_global_v4(v4: std::net::Ipv4Addr) -> bool {
+    const SPECIAL: [([u8; 4], u32); 16] = [
+        ([0, 0, 0, 0], 8),
+        ([10, 0, 0, 0], 8),
+        ([100, 64, 0, 0], 10),
+        ([127, 0, 0, 0], 8),
+        ([169, 254, 0, 0], 16),
+        ([172, 16, 0, 0], 12),
+        ([192, 0, 0, 0], 24),
+        ([192, 0, 2, 0], 24),
+        ([192, 31, 196, 0], 24),
+        ([192, 52, 193, 0], 24),
+        ([192, 88, 99, 0], 24),
+        ([192, 168, 0, 0], 16),
+        ([198, 18, 0, 0], 15),
+        ([198, 51, 100, 0], 24),
+        ([203, 0, 113, 0], 24),
+        ([224, 0, 0, 0], 3),
+    ];
+    let ip = u32::from(v4);
+    !SPECIAL.iter().any(|(net, bits)| in_v4(ip, *net, *bits))
+}
+
+fn is_global_v6(v6: std::net::Ipv6Addr) -> bool {
+    let embedded =
+        |hi: u16, lo: u16| std::net::Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
+    if let Some(v4) = v6.to_ipv4_mapped() {
+        return is_global_v4(v4);
+    }
+    let s = v6.segments();
+    // NAT64 (64:ff9b::/96) reaches the IPv4 address it carries.
+    if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        return is_global_v4(embedded(s[6], s[7]));
+    }
+    if s[0] & 0xe000 != 0x2000 {
+        return false;
+    }
+    // 6to4 (2002::/16) reaches the IPv4 address it carries.
+    if s[0] == 0x2002 {
+        return is_global_v4(embedded(s[1], s[2]));
+    }
+    let teredo = s[0] == 0x2001 && s[1] == 0;
+    let benchmarking = s[0] == 0x2001 && s[1] == 2 && s[2] == 0;
+    let orchid = s[0] == 0x2001 && matches!(s[1] & 0xfff0, 0x0010 | 0x0020);
+    let documentation = (s[0] == 0x2001 && s[1] == 0x0db8) || (s[0] == 0x3fff && s[1] & 0xf000 == 0);
+    !(teredo || benchmarking || orchid || documentation)
+}
+
+fn is_global(ip: IpAddr) -> bool {
     match ip {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_multicast()
-                || (o[0] == 100 && (64..128).contains(&o[1]))
-                || o[0] == 0
-        }
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_forbidden(IpAddr::V4(v4));
-            }
-            let s = v6.segments();
-            let embedded = |hi: u16, lo: u16| {
-                IpAddr::V4(std::net::Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8))
-            };
-            // NAT64 (64:ff9b::/96) and 6to4 (2002::/16) carry the IPv4 address that actually gets reached.
-            if s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0, 0, 0, 0] && is_forbidden(embedded(s[6], s[7]))
-            {
-                return true;
-            }
-            if s[0] == 0x2002 && is_forbidden(embedded(s[1], s[2])) {
-                return true;
-            }
-            let first = s[0];
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-        }
+        IpAddr::V4(v4) => is_global_v4(v4),
+        IpAddr::V6(v6) => is_global_v6(v6),
     }
 }
 
@@ -123,10 +154,36 @@ mod tests {
             "::",
             "64:ff9b::a00:1",
             "2002:c0a8:101::1",
+            // Special-purpose ranges that are not private but are no public host either.
+            "192.0.0.8",
+            "192.0.2.10",
+            "198.18.0.1",
+            "198.19.255.255",
+            "198.51.100.7",
+            "203.0.113.9",
+            "240.0.0.1",
+            "255.255.255.255",
+            "2001:db8::1",
+            "3fff::1",
+            "2001::1",
+            "2001:2::1",
+            "2001:20::1",
+            "::10.0.0.1",
+            "::8.8.8.8",
+            "fec0::1",
         ] {
             assert!(is_forbidden(ip.parse().unwrap()), "{ip}");
         }
-        for ip in ["93.184.216.34", "100.128.0.1", "2001:db8::1", "8.8.8.8", "64:ff9b::808:808"] {
+        for ip in [
+            "93.184.216.34",
+            "100.128.0.1",
+            "8.8.8.8",
+            "198.20.0.1",
+            "64:ff9b::808:808",
+            "2606:4700::1111",
+            "2002:808:808::1",
+            "2001:4860::8888",
+        ] {
             assert!(!is_forbidden(ip.parse().unwrap()), "{ip}");
         }
     }
