@@ -70,6 +70,10 @@ pub struct Config {
     pub login_max_failures_per_address: u32,
     pub login_window: Duration,
     pub webhook_allow_private: bool,
+    /// Send `Strict-Transport-Security`: set when served behind TLS.
+    pub hsts: bool,
+    /// Bearer token that `/metrics` requires; without one it is open (development only).
+    pub metrics_token: Option<Secret>,
     /// First retry delay; it doubles per attempt (at most six hours), so 14 attempts span about a day.
     pub webhook_retry_base: Duration,
     pub webhook_max_attempts: u32,
@@ -137,6 +141,8 @@ impl Config {
             login_max_failures_per_address: 50,
             login_window: Duration::from_secs(15 * 60),
             webhook_allow_private: false,
+            hsts: false,
+            metrics_token: None,
             webhook_retry_base: Duration::from_secs(30),
             webhook_max_attempts: 14,
             webhook_poll_interval: Duration::from_secs(1),
@@ -237,6 +243,8 @@ impl Config {
                 .collect::<Result<_, _>>()?;
         }
         c.webhook_allow_private = parse_bool("QAT_WEBHOOK_ALLOW_PRIVATE", false)?;
+        c.hsts = parse_bool("QAT_HSTS", false)?;
+        c.metrics_token = var("QAT_METRICS_TOKEN").map(Secret);
         c.webhook_max_attempts = parse_var("QAT_WEBHOOK_MAX_ATTEMPTS", c.webhook_max_attempts)?.max(1);
         c.webhook_retry_base = Duration::from_millis(parse_var(
             "QAT_WEBHOOK_RETRY_BASE_MS",
@@ -270,6 +278,12 @@ impl Config {
         if !self.database_url.starts_with("postgres") {
             return Err(ConfigError("production needs a PostgreSQL DATABASE_URL".into()));
         }
+        if self.metrics_token.as_ref().is_none_or(|t| t.expose().len() < 16) {
+            return Err(ConfigError(
+                "QAT_METRICS_TOKEN (at least 16 characters) is required in production: /metrics is not public"
+                    .into(),
+            ));
+        }
         if self.webhook_allow_private {
             return Err(ConfigError(
                 "QAT_WEBHOOK_ALLOW_PRIVATE cannot be enabled in production: webhooks reach only public hosts"
@@ -296,6 +310,7 @@ mod tests {
         c.admin_password = None;
         c.jwt_private_key = Some(Secret("-----BEGIN PRIVATE KEY-----".into()));
         c.database_url = "postgres://db/qat".into();
+        c.metrics_token = Some(Secret("a-long-scrape-token".into()));
         c
     }
 
@@ -309,5 +324,12 @@ mod tests {
         let mut dev = Config::development(PathBuf::from("/tmp/qat"));
         dev.webhook_allow_private = true;
         assert!(dev.validate().is_ok(), "development may reach loopback for tests");
+    }
+
+    #[test]
+    fn production_keeps_metrics_behind_a_token() {
+        let mut c = production();
+        c.metrics_token = None;
+        assert!(c.validate().unwrap_err().0.contains("QAT_METRICS_TOKEN"));
     }
 }

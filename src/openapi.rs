@@ -47,6 +47,15 @@ impl Modify for Security {
                 HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build(),
             ),
         );
+        components.add_security_scheme(
+            "metrics",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("The operator's QAT_METRICS_TOKEN"))
+                    .build(),
+            ),
+        );
     }
 }
 

@@ -14,6 +14,11 @@ use crate::error::{ApiError, ErrorCode};
 use crate::http::{REQUEST_ID, RequestId, accept_request_id};
 use crate::state::AppState;
 
+/// The documentation page loads only its own scripts and the contract, and may not be framed: Swagger
+/// UI sets inline styles and data-URI icons, nothing else.
+const DOCS_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+    img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
 /// Outermost middleware: assigns the request id, opens the request's log span, records metrics and
 /// writes one access log line.
 pub async fn observe(
@@ -23,10 +28,12 @@ pub async fn observe(
     let started = Instant::now();
     let id = accept_request_id(req.headers().get(&REQUEST_ID)).unwrap_or_else(crate::db::types::new_id);
     req.extensions_mut().insert(RequestId(id.clone()));
-    let authenticated = req.headers().contains_key(header::AUTHORIZATION);
+    let no_store = req.headers().contains_key(header::AUTHORIZATION) || req.path().starts_with("/v1/");
+    let docs = req.path() == "/docs" || req.path().starts_with("/docs/");
     let method = req.method().to_string();
     let span = tracing::info_span!("request", request_id = %id, method = %method, path = %req.path());
     let state = req.app_data::<web::Data<AppState>>().cloned();
+    let hsts = state.as_ref().is_some_and(|s| s.config.hsts);
     let mut res = next.call(req).instrument(span.clone()).await?;
     let status = res.status().as_u16();
     let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".into());
@@ -38,8 +45,20 @@ pub async fn observe(
     if let Ok(v) = HeaderValue::from_str(&id) {
         headers.insert(REQUEST_ID, v);
     }
-    if authenticated {
+    // Answers of the API hold personal data or depend on the caller: no cache may keep them.
+    if no_store {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if docs {
+        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(DOCS_POLICY));
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
+    if hsts {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
     }
     span.in_scope(
         || tracing::info!(status, route = %route, latency_ms = elapsed * 1000.0, "request finished"),

@@ -1,7 +1,9 @@
 //! Operations endpoints for load balancers, monitoring and developers; unversioned and public.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Serialize;
+use subtle::ConstantTimeEq;
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, Problem};
@@ -43,27 +45,43 @@ pub async fn healthz() -> HttpResponse {
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    use diesel::connection::SimpleConnection;
-    state.db.run(|conn| conn.batch_execute("SELECT 1").map_err(ApiError::unavailable)).await?;
+    state.db.ping().await?;
     Ok(HttpResponse::Ok().json(Health { status: "ready".into() }))
 }
 
 /// Prometheus metrics
 ///
 /// Request counts and latency histograms by route pattern and status, and database pool usage, in the Prometheus text format.
+/// Where `QAT_METRICS_TOKEN` is set (always in production) the scraper sends it as a bearer token.
 #[utoipa::path(
     tag = "operations",
     operation_id = "metrics",
-    responses((status = 200, description = "Metrics in Prometheus text format.", body = String,
-        content_type = "text/plain; version=0.0.4",
-        example = "qat_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"))
+    security((), ("metrics" = [])),
+    responses(
+        (status = 200, description = "Metrics in Prometheus text format.", body = String,
+            content_type = "text/plain; version=0.0.4",
+            example = "qat_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"),
+        (status = 401, description = "A metrics token is configured and was not sent.", body = Problem,
+            content_type = "application/problem+json"),
+    )
 )]
 #[get("/metrics")]
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    if let Some(token) = &state.config.metrics_token {
+        let sent = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if !bool::from(sent.as_bytes().ct_eq(token.expose().as_bytes())) {
+            return Err(ApiError::unauthorized("/metrics needs the configured bearer token"));
+        }
+    }
     let (in_use, idle) = state.db.pool_state();
-    HttpResponse::Ok()
+    Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(state.metrics.render(in_use, idle))
+        .body(state.metrics.render(in_use, idle)))
 }
 
 pub async fn openapi_json(state: web::Data<AppState>) -> HttpResponse {

@@ -142,6 +142,12 @@ impl Db {
         self.run(move |conn| write_tx(conn, f)).await
     }
 
+    /// One round trip to the database, for readiness: 503 while it does not answer.
+    pub async fn ping(&self) -> ApiResult<()> {
+        use diesel::connection::SimpleConnection;
+        self.run(|conn| conn.batch_execute("SELECT 1").map_err(ApiError::unavailable)).await
+    }
+
     /// Connections in use and idle, for `/metrics`.
     pub fn pool_state(&self) -> (u32, u32) {
         let s = self.pool.state();

@@ -25,6 +25,11 @@ impl Metrics {
     /// Records one finished request. `route` is the matched pattern (never the raw path, so ids do not
     /// explode the number of series).
     pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        // Any other method is one label, so made-up methods cannot grow the series without bound.
+        let method = match method {
+            "GET" | "HEAD" | "POST" | "PUT" | "DELETE" | "PATCH" | "OPTIONS" | "CONNECT" | "TRACE" => method,
+            _ => "OTHER",
+        };
         let Ok(mut map) = self.series.lock() else { return };
         let s = map.entry((method.to_owned(), route.to_owned(), status)).or_default();
         s.count += 1;

@@ -66,3 +66,45 @@ async fn authenticated_requests_are_never_cached() {
     let res = app.request(Method::GET, "/healthz").bearer_auth("anything").send().await.unwrap();
     assert_eq!(res.headers()["cache-control"], "no-store");
 }
+
+#[actix_web::test]
+async fn every_answer_is_hardened_and_the_docs_page_cannot_be_framed() {
+    let app = TestApp::spawn().await;
+    // Anonymous API answers are not cached either: the catalogue and errors alike.
+    for path in ["/v1/organisations", "/v1/nothing-here"] {
+        let res = app.get(path).await;
+        assert_eq!(res.headers()["cache-control"], "no-store", "{path}");
+        assert_eq!(res.headers()["x-content-type-options"], "nosniff", "{path}");
+    }
+    let res = app.get("/healthz").await;
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert!(res.headers().get("strict-transport-security").is_none(), "HSTS only when configured");
+    let res = app.get("/docs/").await;
+    let csp = res.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"), "{csp}");
+
+    let tls = TestApp::spawn_with(|c| c.hsts = true).await;
+    let res = tls.get("/healthz").await;
+    assert!(res.headers()["strict-transport-security"].to_str().unwrap().starts_with("max-age="));
+}
+
+#[actix_web::test]
+async fn metrics_need_the_configured_token_and_made_up_methods_share_one_label() {
+    let token = "scrape-token-0123456789";
+    let app = TestApp::spawn_with(|c| {
+        c.metrics_token = Some(qinaotong::config::Secret::new(token.to_owned()));
+    })
+    .await;
+    for m in ["FOO", "BAR", "QUUX"] {
+        let res = app.request(Method::from_bytes(m.as_bytes()).unwrap(), "/healthz").send().await.unwrap();
+        assert_eq!(res.status(), 405, "{m}");
+    }
+    assert_problem(app.get("/metrics").await, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    let res = app.request(Method::GET, "/metrics").bearer_auth("wrong").send().await.unwrap();
+    assert_eq!(res.status(), 401);
+    let res = app.request(Method::GET, "/metrics").bearer_auth(token).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let text = res.text().await.unwrap();
+    assert!(text.contains(r#"method="OTHER",route="/healthz",status="405"} 3"#), "{text}");
+    assert!(!text.contains("FOO") && !text.contains("QUUX"));
+}
