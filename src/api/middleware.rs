@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
@@ -13,6 +13,15 @@ use tracing::Instrument;
 use crate::error::{ApiError, ErrorCode};
 use crate::http::{REQUEST_ID, RequestId, accept_request_id};
 use crate::state::AppState;
+
+/// Largest request line plus headers accepted. Heads beyond actix's own buffer (32 KiB) are cut off
+/// before any middleware runs.
+pub const MAX_HEAD_BYTES: usize = 16 * 1024;
+
+fn head_size(req: &ServiceRequest) -> usize {
+    let line = req.method().as_str().len() + req.uri().to_string().len() + 12;
+    req.headers().iter().fold(line, |n, (name, value)| n + name.as_str().len() + value.len() + 4)
+}
 
 /// The documentation page loads only its own scripts and the contract, and may not be framed: Swagger
 /// UI sets inline styles and data-URI icons, nothing else.
@@ -24,17 +33,26 @@ const DOCS_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'sel
 pub async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
+) -> Result<ServiceResponse<EitherBody<impl MessageBody + 'static>>, actix_web::Error> {
     let started = Instant::now();
     let id = accept_request_id(req.headers().get(&REQUEST_ID)).unwrap_or_else(crate::db::types::new_id);
     req.extensions_mut().insert(RequestId(id.clone()));
+    let too_large = head_size(&req) > MAX_HEAD_BYTES;
     let no_store = req.headers().contains_key(header::AUTHORIZATION) || req.path().starts_with("/v1/");
     let docs = req.path() == "/docs" || req.path().starts_with("/docs/");
     let method = req.method().to_string();
     let span = tracing::info_span!("request", request_id = %id, method = %method, path = %req.path());
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let hsts = state.as_ref().is_some_and(|s| s.config.hsts);
-    let mut res = next.call(req).instrument(span.clone()).await?;
+    let mut res = if too_large {
+        let e = ApiError::new(
+            ErrorCode::HeadersTooLarge,
+            format!("the request line and headers exceed {MAX_HEAD_BYTES} bytes"),
+        );
+        req.into_response(actix_web::ResponseError::error_response(&e)).map_into_right_body()
+    } else {
+        next.call(req).instrument(span.clone()).await?.map_into_left_body()
+    };
     let status = res.status().as_u16();
     let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".into());
     let elapsed = started.elapsed().as_secs_f64();

@@ -50,6 +50,8 @@ pub enum ErrorCode {
     PayloadTooLarge,
     /// 415: the body's media type is not accepted.
     UnsupportedMediaType,
+    /// 431: the request line and headers are larger than allowed.
+    HeadersTooLarge,
     /// 422: fields are invalid; `errors` lists each.
     ValidationFailed,
     /// 422: the `Idempotency-Key` was used with another request.
@@ -88,6 +90,7 @@ impl ErrorCode {
         Self::PreconditionFailed,
         Self::PayloadTooLarge,
         Self::UnsupportedMediaType,
+        Self::HeadersTooLarge,
         Self::ValidationFailed,
         Self::IdempotencyKeyReused,
         Self::PreconditionRequired,
@@ -118,6 +121,7 @@ impl ErrorCode {
             PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ValidationFailed | IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -151,6 +155,7 @@ impl ErrorCode {
             PreconditionFailed => "precondition_failed",
             PayloadTooLarge => "payload_too_large",
             UnsupportedMediaType => "unsupported_media_type",
+            HeadersTooLarge => "headers_too_large",
             ValidationFailed => "validation_failed",
             IdempotencyKeyReused => "idempotency_key_reused",
             PreconditionRequired => "precondition_required",

@@ -108,3 +108,15 @@ async fn metrics_need_the_configured_token_and_made_up_methods_share_one_label()
     assert!(text.contains(r#"method="OTHER",route="/healthz",status="405"} 3"#), "{text}");
     assert!(!text.contains("FOO") && !text.contains("QUUX"));
 }
+
+#[actix_web::test]
+async fn oversized_request_heads_are_refused_with_a_problem() {
+    let app = TestApp::spawn().await;
+    let res =
+        app.request(Method::GET, "/healthz").header("x-filler", "a".repeat(17 * 1024)).send().await.unwrap();
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert_problem(res, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large").await;
+    let res =
+        app.request(Method::GET, "/healthz").header("x-filler", "a".repeat(8 * 1024)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+}
