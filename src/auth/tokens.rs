@@ -1,7 +1,7 @@
 //! Access tokens: EdDSA-signed JWTs with a pinned algorithm, strict claims and a short lifetime.
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use jsonwebtoken::{Algorithm, Header, Validation};
@@ -44,6 +44,40 @@ pub struct TokenService {
     issuer: String,
     audience: String,
     pub ttl: Duration,
+    verified: VerifiedTokens,
+}
+
+/// Tokens whose signature and claims were checked already, by SHA-256 of the token, until they expire.
+/// A mobile app sends the same token for minutes; checking an Ed25519 signature costs far more than
+/// hashing the token, so each token is verified once. Revocation is checked on every request by the
+/// caller, after this cache, so a cached token of an ended session is still refused.
+struct VerifiedTokens {
+    entries: Mutex<HashMap<[u8; 32], Claims>>,
+    capacity: usize,
+}
+
+impl VerifiedTokens {
+    fn key(token: &str) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(token.as_bytes()).into()
+    }
+
+    fn get(&self, key: &[u8; 32], now: i64) -> Option<Claims> {
+        let entries = self.entries.lock().ok()?;
+        entries.get(key).filter(|c| c.exp > now).cloned()
+    }
+
+    fn put(&self, key: [u8; 32], claims: &Claims, now: i64) {
+        let Ok(mut entries) = self.entries.lock() else { return };
+        if entries.len() >= self.capacity {
+            entries.retain(|_, c| c.exp > now);
+            // Still full of live tokens: start over rather than grow; misses only cost a verification.
+            if entries.len() >= self.capacity {
+                entries.clear();
+            }
+        }
+        entries.insert(key, claims.clone());
+    }
 }
 
 /// Why a token was refused; all of them answer 401, the reason is only logged.
@@ -71,7 +105,8 @@ impl TokenService {
         validation.set_issuer(&[issuer.as_str()]);
         validation.set_audience(&[audience.as_str()]);
         validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub"]);
-        Self { keys, validation, issuer, audience, ttl }
+        let verified = VerifiedTokens { entries: Mutex::default(), capacity: 50_000 };
+        Self { keys, validation, issuer, audience, ttl, verified }
     }
 
     pub fn jwks(&self) -> &super::keys::Jwks {
@@ -107,8 +142,20 @@ impl TokenService {
         jsonwebtoken::encode(&header, &claims, &self.keys.encoding)
     }
 
-    /// Verifies signature, algorithm, key id, time claims, issuer, audience and token type.
+    /// Verifies signature, algorithm, key id, time claims, issuer, audience and token type; a token
+    /// verified before answers from the cache until its `exp`.
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        let now = chrono::Utc::now().timestamp();
+        let key = VerifiedTokens::key(token);
+        if let Some(claims) = self.verified.get(&key, now) {
+            return Ok(claims);
+        }
+        let claims = self.verify_uncached(token)?;
+        self.verified.put(key, &claims, now);
+        Ok(claims)
+    }
+
+    fn verify_uncached(&self, token: &str) -> Result<Claims, TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Header)?;
         if header.alg != Algorithm::EdDSA {
             return Err(TokenError::Algorithm);
@@ -131,8 +178,9 @@ pub struct Revocations {
 }
 
 impl Revocations {
+    /// Fails closed: if the set cannot be read, every session counts as ended.
     pub fn is_revoked(&self, id: &str) -> bool {
-        self.inner.read().map(|m| m.contains_key(id)).unwrap_or(false)
+        self.inner.read().map(|m| m.contains_key(id)).unwrap_or(true)
     }
 
     /// Adds ids; they are forgotten after `keep` (by then every token they issued has expired).
@@ -145,5 +193,52 @@ impl Revocations {
             let now = Instant::now();
             m.retain(|_, until| *until > now);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn service() -> TokenService {
+        let dir = std::env::temp_dir().join(format!("qat-tokens-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let config = crate::config::Config::development(dir.clone());
+        let keys = Keys::load(&config).unwrap();
+        let _ = std::fs::remove_dir_all(dir);
+        TokenService::new(keys, "iss".into(), "aud".into(), Duration::from_secs(600))
+    }
+
+    #[test]
+    fn a_cached_token_still_fails_when_altered_and_expires_with_its_exp() {
+        let tokens = service();
+        let token = tokens.issue("acc", "resident", None, Some("sid"), None).unwrap();
+        assert_eq!(tokens.verify(&token).unwrap().sub, "acc");
+        assert_eq!(tokens.verify(&token).unwrap().sub, "acc", "served from the cache");
+        // Any change to a cached token is a different token: verified from scratch and refused.
+        let mut altered = token.clone();
+        altered.pop();
+        altered.push(if token.ends_with('A') { 'B' } else { 'A' });
+        assert!(tokens.verify(&altered).is_err());
+        // An entry past its exp is not served, however it got there.
+        let key = VerifiedTokens::key(&token);
+        let mut claims = tokens.verify(&token).unwrap();
+        claims.exp = chrono::Utc::now().timestamp() - 1;
+        tokens.verified.entries.lock().unwrap().insert(key, claims);
+        assert!(tokens.verified.get(&key, chrono::Utc::now().timestamp()).is_none());
+    }
+
+    #[test]
+    fn the_cache_stays_bounded() {
+        let tokens = service();
+        let capacity = tokens.verified.capacity;
+        let claims = tokens.verify(&tokens.issue("a", "resident", None, Some("s"), None).unwrap()).unwrap();
+        let now = chrono::Utc::now().timestamp();
+        for i in 0..capacity + 10 {
+            let mut key = [0u8; 32];
+            key[..8].copy_from_slice(&(i as u64).to_be_bytes());
+            tokens.verified.put(key, &claims, now);
+        }
+        assert!(tokens.verified.entries.lock().unwrap().len() <= capacity);
     }
 }
