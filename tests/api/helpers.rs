@@ -101,6 +101,11 @@ impl TestApp {
         Self { address, client, config, state, handle, _data_dir: Some(dir), pg_database }
     }
 
+    /// Stops the server gracefully, draining in-flight requests; the database stays for assertions.
+    pub async fn stop(&self) {
+        self.handle.stop(true).await;
+    }
+
     /// A second instance over the same database and data folder, as behind a load balancer.
     pub async fn sibling(&self) -> TestApp {
         let app =

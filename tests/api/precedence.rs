@@ -86,3 +86,22 @@ async fn organisation_requests_are_audited_allowed_or_refused_and_lists_hold_no_
         ]
     );
 }
+
+#[actix_web::test]
+async fn read_audits_are_committed_before_the_answer_and_survive_a_clean_stop() {
+    let app = spawn_demo().await;
+    let resident = app.session(qinaotong::seed::DEMO_RESIDENT.0, qinaotong::seed::DEMO_RESIDENT.2).await;
+    let (id, _) = app.submit_demo_booking(&resident.token).await;
+    let officer = app.session("officer.lei@hq-entry-exit.example", STAFF_PASSWORD).await;
+    let before = app.audit_actions().await.len();
+    for _ in 0..20 {
+        let res = app.get_as(&format!("/v1/org/applications/{id}"), &officer.token).await;
+        assert_eq!(res.status(), 200);
+    }
+    app.stop().await;
+    let reads = app.audit_actions().await[before..]
+        .iter()
+        .filter(|(a, r)| a == "application.read" && *r == 200)
+        .count();
+    assert_eq!(reads, 20, "every answered read has its audit row after a clean stop");
+}
