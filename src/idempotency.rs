@@ -241,14 +241,29 @@ pub fn purge(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(k::table.filter(k::created_at.lt(before))).execute(conn)
 }
 
+/// The key lookup of a create whose request is only complete once every extractor has run.
+pub type Lookup = Box<dyn FnOnce() -> std::pin::Pin<Box<dyn std::future::Future<Output = ApiResult<Begin>>>>>;
+
 /// An idempotent create, resolved before the create does any work: a replay is answered from the
 /// stored first answer without hashing, looking up or writing anything.
-pub struct Create(Begin);
+pub struct Create(Start);
+
+enum Start {
+    Resolved(Begin),
+    /// Resolved when the create runs. Extractors of one request are polled together, so at
+    /// extraction time the JSON body this lookup fingerprints may not have been read yet.
+    Deferred(Lookup),
+}
 
 impl Create {
     /// A create without idempotency (no key, or a request that cannot succeed).
     pub fn none() -> Self {
-        Self(Begin::None)
+        Self(Start::Resolved(Begin::None))
+    }
+
+    /// A create whose key is looked up by `lookup` when it runs, after the handler's extractors.
+    pub fn deferred(lookup: Lookup) -> Self {
+        Self(Start::Deferred(lookup))
     }
 
     /// Looks the request's key up for `owner` and `operation`.
@@ -259,7 +274,7 @@ impl Create {
         operation: impl Into<String>,
         fingerprint: String,
     ) -> ApiResult<Self> {
-        begin(req, state, owner, operation, fingerprint).await.map(Self)
+        begin(req, state, owner, operation, fingerprint).await.map(|b| Self(Start::Resolved(b)))
     }
 
     /// Replays the first answer, or runs `create` with the record its transaction must store (via
@@ -269,7 +284,11 @@ impl Create {
         F: FnOnce(Option<Recorded>) -> Fut,
         Fut: std::future::Future<Output = ApiResult<Created>>,
     {
-        match self.0 {
+        let begin = match self.0 {
+            Start::Resolved(begin) => begin,
+            Start::Deferred(lookup) => lookup().await?,
+        };
+        match begin {
             Begin::Replay(res) => Ok(res),
             Begin::Fresh(guard) => {
                 let created = create(Some(guard.record())).await?;

@@ -90,34 +90,40 @@ impl FromRequest for AuditTrail {
 
 impl FromRequest for crate::idempotency::Create {
     type Error = ApiError;
-    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = ApiResult<Self>>>>;
+    type Future = Ready<ApiResult<Self>>;
 
     /// Listed after the caller and the JSON body: it needs the caller's id (or, for anonymous creates,
     /// the client's address, so one client's key cannot replay another's answer) and the parsed body.
-    /// A body that failed to parse creates nothing, so it needs no key lookup.
+    /// The lookup runs when the create does: extractors are polled together, so the body may still be
+    /// on its way now. A body that failed to parse creates nothing, so it needs no key lookup.
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move {
-            use crate::idempotency::{Create, RawBody, json_fingerprint};
-            let state = req
-                .app_data::<web::Data<AppState>>()
-                .cloned()
-                .ok_or_else(|| ApiError::internal("application state missing"))?;
-            let operation = req
-                .extensions()
-                .get::<crate::http::Operation>()
-                .map(|o| o.id.clone())
-                .ok_or_else(|| ApiError::internal("create without a documented operation"))?;
-            if req.extensions().get::<RawBody>().is_none() {
-                return Ok(Create::none());
-            }
-            let owner = match req.extensions().get::<Principal>() {
-                Some(p) => p.id.clone(),
-                None => {
-                    format!("anonymous:{}", crate::context::client_ip(&req, &state.config.trusted_proxies))
+        ready(Ok(crate::idempotency::Create::deferred(Box::new(move || {
+            Box::pin(async move {
+                use crate::idempotency::{Begin, RawBody, begin, json_fingerprint};
+                let state = req
+                    .app_data::<web::Data<AppState>>()
+                    .cloned()
+                    .ok_or_else(|| ApiError::internal("application state missing"))?;
+                let operation = req
+                    .extensions()
+                    .get::<crate::http::Operation>()
+                    .map(|o| o.id.clone())
+                    .ok_or_else(|| ApiError::internal("create without a documented operation"))?;
+                if req.extensions().get::<RawBody>().is_none() {
+                    return Ok(Begin::None);
                 }
-            };
-            Create::begin(&req, &state, &owner, operation, json_fingerprint(&req)).await
-        })
+                let owner = match req.extensions().get::<Principal>() {
+                    Some(p) => p.id.clone(),
+                    None => {
+                        format!(
+                            "anonymous:{}",
+                            crate::context::client_ip(&req, &state.config.trusted_proxies)
+                        )
+                    }
+                };
+                begin(&req, &state, &owner, operation, json_fingerprint(&req)).await
+            })
+        }))))
     }
 }
