@@ -4,6 +4,7 @@
 //! `api/` only parse, call one of these and respond; queries live in `store/`, pure rules in `domain/`.
 
 pub mod caller;
+pub mod notifications;
 pub mod org_applications;
 pub mod precondition;
 pub mod workflow;
