@@ -19,7 +19,7 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::json::Json;
 use crate::idempotency::{self, Created};
 use crate::state::AppState;
-use crate::store::applications::{self as store, Application, Event};
+use crate::store::applications::{self as store, Application, Event, FormData};
 use crate::store::catalogue;
 
 /// An application as its resident sees it.
@@ -53,13 +53,13 @@ pub struct ApplicationView {
 
 impl ApplicationView {
     pub fn new(a: Application, with_assignee: bool) -> Self {
-        let decided = matches!(a.status.as_str(), "approved" | "rejected");
+        let decided = matches!(a.status, ApplicationStatus::Approved | ApplicationStatus::Rejected);
         Self {
             decided_at: decided.then(|| utc(a.updated_at)),
-            form_data: serde_json::from_str(&a.form_data).unwrap_or(Value::Object(Default::default())),
+            form_data: a.form_data.into(),
             id: a.id,
             reference: a.reference,
-            status: a.status,
+            status: a.status.as_str().to_owned(),
             service_id: a.service_id,
             service_version: a.service_version,
             organisation_id: a.organisation_id,
@@ -106,7 +106,7 @@ fn resident_actor(id: &str) -> Actor {
 fn check_submission(conn: &mut DbConn, app: &Application) -> ApiResult<serde_json::Map<String, Value>> {
     let version = catalogue::find_version(conn, &app.service_id, app.service_version)?;
     let def = parse_form(&version.form)?;
-    let data: Value = serde_json::from_str(&app.form_data).unwrap_or(Value::Null);
+    let data = Value::Object(app.form_data.0.clone());
     let mut errors = Vec::new();
     let normalised = form::validate(&def, &data, Mode::Submit).map_err(|e| errors.extend(e)).ok();
     let docs = store::list_documents(conn, &app.id)?;
@@ -163,8 +163,8 @@ pub async fn create_application(
                 service_version: version_no,
                 organisation_id: service.organisation_id.clone(),
                 resident_id: resident.clone(),
-                status: ApplicationStatus::Draft.as_str().into(),
-                form_data: Value::Object(normalised).to_string(),
+                status: ApplicationStatus::Draft,
+                form_data: FormData(normalised),
                 assignee_id: None,
                 due_at: None,
                 decision_reason: None,
@@ -184,7 +184,7 @@ pub async fn create_application(
                     actor_id: Some(resident.clone()),
                     action: "create".into(),
                     from_status: None,
-                    to_status: Some(app.status.clone()),
+                    to_status: Some(app.status),
                     comment: None,
                     visible_to_resident: true,
                     created_at: t,
@@ -217,10 +217,10 @@ pub struct ApplicationQuery {
     pub updated_since: Option<DateTime<Utc>>,
 }
 
-pub fn parse_status_filter(s: &Option<String>) -> ApiResult<Option<String>> {
+pub fn parse_status_filter(s: &Option<String>) -> ApiResult<Option<ApplicationStatus>> {
     match s {
         None => Ok(None),
-        Some(v) => ApplicationStatus::parse(v).map(|st| Some(st.as_str().to_owned())).ok_or_else(|| {
+        Some(v) => ApplicationStatus::parse(v).map(Some).ok_or_else(|| {
             ApiError::field("status", "invalid_option", "status must be one of draft, submitted, in_review, needs_info, approved, rejected, withdrawn")
         }),
     }
@@ -331,8 +331,8 @@ pub async fn update_application(
         .write(move |conn| {
             let app = store::find_for_resident(conn, &id, &resident)?;
             if_match.check(app.version, true)?;
-            let status = workflow::status_of(&app)?;
-            if !matches!(status, ApplicationStatus::Draft | ApplicationStatus::NeedsInfo) {
+            let status = app.status;
+            if !status.accepts_changes() {
                 return Err(ApiError::conflict(
                     crate::error::ErrorCode::ApplicationNotEditable,
                     format!("an application that is {} cannot be edited", status.as_str()),
@@ -341,7 +341,7 @@ pub async fn update_application(
             let def = parse_form(&catalogue::find_version(conn, &app.service_id, app.service_version)?.form)?;
             let normalised = form::validate(&def, &data, Mode::Draft).map_err(ApiError::validation)?;
             let mut next = app.clone();
-            next.form_data = Value::Object(normalised).to_string();
+            next.form_data = FormData(normalised);
             next.version += 1;
             next.updated_at = now();
             if !store::save_if_version(conn, &next, app.version)? {
@@ -367,13 +367,13 @@ async fn resident_transition(
         .write(move |conn| {
             let app = store::find_for_resident(conn, &id, &resident)?;
             if_match.check(app.version, false)?;
-            let status = workflow::status_of(&app)?;
+            let status = app.status;
             let action = match (submit, status) {
                 (true, ApplicationStatus::NeedsInfo) => Action::Resubmit,
                 (true, _) => Action::Submit,
                 (false, _) => Action::Withdraw,
             };
-            if submit && matches!(status, ApplicationStatus::Draft | ApplicationStatus::NeedsInfo) {
+            if submit && status.accepts_changes() {
                 check_submission(conn, &app)?;
             }
             workflow::apply(conn, &app, action, &resident_actor(&resident), None)
@@ -456,8 +456,8 @@ impl From<Event> for EventView {
             id: e.id,
             action: e.action,
             actor_type: e.actor_type,
-            from_status: e.from_status,
-            to_status: e.to_status,
+            from_status: e.from_status.map(String::from),
+            to_status: e.to_status.map(String::from),
             comment: e.comment,
             created_at: utc(e.created_at),
         }

@@ -253,8 +253,8 @@ pub async fn upload_document(
         .db
         .write(move |conn| {
             let app = store::find_for_resident(conn, &application_id, &resident)?;
-            let status = workflow::status_of(&app)?;
-            if !matches!(status, ApplicationStatus::Draft | ApplicationStatus::NeedsInfo) {
+            let status = app.status;
+            if !status.accepts_changes() {
                 return Err(ApiError::conflict(
                     crate::error::ErrorCode::ApplicationNotEditable,
                     format!("an application that is {} takes no documents", status.as_str()),

@@ -391,3 +391,48 @@ async fn services_without_documents_can_be_submitted_on_creation() {
     let body = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     assert!(field_codes(&body).iter().any(|(f, _)| f.starts_with("documents.")));
 }
+
+#[actix_web::test]
+async fn a_stored_application_that_does_not_decode_is_an_error_never_an_empty_form() {
+    use diesel::prelude::*;
+    use qinaotong::db::schema::applications::dsl as a;
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (_, service) = app.test_service(&admin, "corrupt").await;
+    let me = app.resident("corrupt@example.mo").await;
+    let res = app.create_application(&me.token, &service, json!({"full_name": "Chan Tai Man"})).await;
+    let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let location = format!("/v1/applications/{id}");
+
+    for (column, value) in [("form_data", "[\"not\", \"an object\"]"), ("status", "lost")] {
+        let (key, v) = (id.clone(), value.to_owned());
+        app.db(move |c| {
+            let target = a::applications.find(key);
+            match column {
+                "form_data" => diesel::update(target).set(a::form_data.eq(v)).execute(c),
+                _ => diesel::update(target).set(a::status.eq(v)).execute(c),
+            }
+            .unwrap()
+        })
+        .await;
+        let body = assert_problem(
+            app.get_as(&location, &me.token).await,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+        )
+        .await;
+        assert!(!body.to_string().contains(value), "{column}: stored values stay out of answers");
+        let res = app.get_as("/v1/applications", &me.token).await;
+        assert_problem(res, StatusCode::INTERNAL_SERVER_ERROR, "internal").await;
+        // Put it right again for the next column.
+        let key = id.clone();
+        app.db(move |c| {
+            diesel::update(a::applications.find(key))
+                .set((a::form_data.eq("{\"full_name\": \"Chan Tai Man\"}"), a::status.eq("draft")))
+                .execute(c)
+                .unwrap()
+        })
+        .await;
+        assert_eq!(app.get_as(&location, &me.token).await.status(), 200);
+    }
+}
