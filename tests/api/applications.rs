@@ -393,6 +393,68 @@ async fn services_without_documents_can_be_submitted_on_creation() {
 }
 
 #[actix_web::test]
+async fn an_update_is_judged_by_caller_application_precondition_and_status_before_its_body() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (_, service) = app.test_service(&admin, "update-order").await;
+    let me = app.resident("order@example.mo").await;
+    let res = app.create_application(&me.token, &service, json!({})).await;
+    let etag = etag_of(&res);
+    let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let location = format!("/v1/applications/{id}");
+    let broken = |token: Option<&str>, path: &str, etag: Option<&str>| {
+        let mut req = app
+            .request(Method::PATCH, path)
+            .header("content-type", "application/json")
+            .body("{\"form_data\": [oops");
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(e) = etag {
+            req = req.header("If-Match", e);
+        }
+        req.send()
+    };
+
+    let res = broken(None, &location, None).await.unwrap();
+    assert_problem(res, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    let res = broken(Some(&admin.token), &location, None).await.unwrap();
+    assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
+    let res = broken(Some(&me.token), "/v1/applications/missing", None).await.unwrap();
+    assert_problem(res, StatusCode::NOT_FOUND, "not_found").await;
+    // A broken body without If-Match: the missing precondition is what the client must fix first.
+    let res = broken(Some(&me.token), &location, None).await.unwrap();
+    assert_problem(res, StatusCode::PRECONDITION_REQUIRED, "precondition_required").await;
+    let res = app
+        .request(Method::PATCH, &location)
+        .bearer_auth(&me.token)
+        .header("content-type", "text/plain")
+        .body("form_data")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, StatusCode::PRECONDITION_REQUIRED, "precondition_required").await;
+    let res = broken(Some(&me.token), &location, Some("\"999\"")).await.unwrap();
+    assert_problem(res, StatusCode::PRECONDITION_FAILED, "precondition_failed").await;
+    let res = broken(Some(&me.token), &location, Some(&etag)).await.unwrap();
+    assert_problem(res, StatusCode::BAD_REQUEST, "malformed_request").await;
+
+    // An application that no longer takes changes says so before its body is read.
+    let res = app
+        .request(Method::POST, &format!("{location}/withdraw"))
+        .bearer_auth(&me.token)
+        .send()
+        .await
+        .unwrap();
+    let withdrawn = etag_of(&res);
+    let res = broken(Some(&me.token), &location, Some(&withdrawn)).await.unwrap();
+    assert_problem(res, StatusCode::CONFLICT, "application_not_editable").await;
+    // Nothing was changed by any refused request.
+    let current: Value = app.get_as(&location, &me.token).await.json().await.unwrap();
+    assert_eq!((current["status"].as_str(), current["version"].as_i64()), (Some("withdrawn"), Some(2)));
+}
+
+#[actix_web::test]
 async fn a_stored_application_that_does_not_decode_is_an_error_never_an_empty_form() {
     use diesel::prelude::*;
     use qinaotong::db::schema::applications::dsl as a;
