@@ -5,6 +5,7 @@
 
 pub mod applications;
 pub mod caller;
+pub mod documents;
 pub mod notifications;
 pub mod org_applications;
 pub mod precondition;
