@@ -1,26 +1,23 @@
-//! A resident's applications: draft, edit, submit, withdraw, follow.
+//! A resident's applications over HTTP: draft, edit, submit, withdraw, follow. Rules live in
+//! `app::applications`; the caller is a `Resident`, extracted before anything else is read.
 
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::catalogue::parse_form;
 use crate::api::pagination::{Page, PageParams, page, time_key};
-use crate::app::precondition::etag;
-use crate::app::workflow::{self, Actor};
-use crate::auth::Principal;
-use crate::db::DbConn;
-use crate::db::types::{new_id, now, utc};
-use crate::domain::form::{self, Mode};
-use crate::domain::status::{Action, ApplicationStatus};
+use crate::app::applications::{self as applications, NewApplication};
+use crate::app::caller::Resident;
+use crate::app::precondition::{IfMatch, etag};
+use crate::db::types::utc;
+use crate::domain::status::ApplicationStatus;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::json::Json;
-use crate::idempotency::{self, Created};
+use crate::idempotency::{Create, Created};
 use crate::state::AppState;
-use crate::store::applications::{self as store, Application, Event};
-use crate::store::catalogue;
+use crate::store::applications::{Application, Event, ResidentFilter};
 
 /// An application as its resident sees it.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -53,13 +50,13 @@ pub struct ApplicationView {
 
 impl ApplicationView {
     pub fn new(a: Application, with_assignee: bool) -> Self {
-        let decided = matches!(a.status.as_str(), "approved" | "rejected");
+        let decided = matches!(a.status, ApplicationStatus::Approved | ApplicationStatus::Rejected);
         Self {
             decided_at: decided.then(|| utc(a.updated_at)),
-            form_data: serde_json::from_str(&a.form_data).unwrap_or(Value::Object(Default::default())),
+            form_data: a.form_data.into(),
             id: a.id,
             reference: a.reference,
-            status: a.status,
+            status: a.status.as_str().to_owned(),
             service_id: a.service_id,
             service_version: a.service_version,
             organisation_id: a.organisation_id,
@@ -93,31 +90,6 @@ pub struct CreateApplication {
     pub submit: bool,
 }
 
-fn reference(number: i64) -> String {
-    let year = Utc::now().with_timezone(&chrono_tz::Asia::Macau).format("%Y");
-    format!("HQ-{year}-{number:06}")
-}
-
-fn resident_actor(id: &str) -> Actor {
-    Actor { actor_type: "resident", id: id.to_owned() }
-}
-
-/// Checks form data and documents for submission; every problem at once.
-fn check_submission(conn: &mut DbConn, app: &Application) -> ApiResult<serde_json::Map<String, Value>> {
-    let version = catalogue::find_version(conn, &app.service_id, app.service_version)?;
-    let def = parse_form(&version.form)?;
-    let data: Value = serde_json::from_str(&app.form_data).unwrap_or(Value::Null);
-    let mut errors = Vec::new();
-    let normalised = form::validate(&def, &data, Mode::Submit).map_err(|e| errors.extend(e)).ok();
-    let docs = store::list_documents(conn, &app.id)?;
-    let kinds: Vec<&str> = docs.iter().map(|d| d.kind.as_str()).collect();
-    errors.extend(form::missing_documents(&def, &kinds));
-    match normalised {
-        Some(n) if errors.is_empty() => Ok(n),
-        _ => Err(ApiError::validation(errors)),
-    }
-}
-
 /// Create an application
 ///
 /// Creates a draft for the service's live form version, or submits it at once with `submit: true`.
@@ -137,74 +109,23 @@ fn check_submission(conn: &mut DbConn, app: &Application) -> ApiResult<serde_jso
 )]
 #[post("/applications")]
 pub async fn create_application(
-    req: HttpRequest,
+    caller: Resident,
     state: web::Data<AppState>,
-    p: Principal,
     body: Json<CreateApplication>,
+    create: Create,
 ) -> ApiResult<HttpResponse> {
-    let resident = p.resident()?.to_owned();
     let body = body.0;
-    let fp = idempotency::json_fingerprint(&req);
-    let db = state.db.clone();
-    idempotency::run(&req, &state, &p.id, "createApplication", fp, |record| async move {
-        db.write(move |conn| {
-            let service = catalogue::find_live_service(conn, &body.service_id)
-                .map_err(|_| ApiError::field("service_id", "unknown", "no live service has this id"))?;
-            let version_no = service.live_version.unwrap_or(1);
-            let def = parse_form(&catalogue::find_version(conn, &service.id, version_no)?.form)?;
-            let data =
-                if body.form_data.is_null() { Value::Object(Default::default()) } else { body.form_data };
-            let normalised = form::validate(&def, &data, Mode::Draft).map_err(ApiError::validation)?;
-            let t = now();
-            let mut app = Application {
-                id: new_id(),
-                reference: reference(store::next_reference_number(conn)?),
-                service_id: service.id.clone(),
-                service_version: version_no,
-                organisation_id: service.organisation_id.clone(),
-                resident_id: resident.clone(),
-                status: ApplicationStatus::Draft.as_str().into(),
-                form_data: Value::Object(normalised).to_string(),
-                assignee_id: None,
-                due_at: None,
-                decision_reason: None,
-                submitted_at: None,
-                needs_info_since: None,
-                version: 1,
-                created_at: t,
-                updated_at: t,
-            };
-            store::insert(conn, &app)?;
-            store::insert_event(
-                conn,
-                &Event {
-                    id: new_id(),
-                    application_id: app.id.clone(),
-                    actor_type: "resident".into(),
-                    actor_id: Some(resident.clone()),
-                    action: "create".into(),
-                    from_status: None,
-                    to_status: Some(app.status.clone()),
-                    comment: None,
-                    visible_to_resident: true,
-                    created_at: t,
-                },
-            )?;
-            if body.submit {
-                check_submission(conn, &app)?;
-                app = workflow::apply(conn, &app, Action::Submit, &resident_actor(&resident), None)?;
-            }
-            let response = Created::new(
-                format!("/v1/applications/{}", app.id),
-                Some(etag(app.version)),
-                &ApplicationView::new(app, false),
-            )?;
-            response.remember(conn, record.as_ref())?;
-            Ok(response)
-        })
-        .await
-    })
-    .await
+    let input =
+        NewApplication { service_id: body.service_id, form_data: body.form_data, submit: body.submit };
+    create.run(|record| applications::create(&state.db, caller, input, record, application_created)).await
+}
+
+fn application_created(app: &Application) -> ApiResult<Created> {
+    Created::new(
+        format!("/v1/applications/{}", app.id),
+        Some(etag(app.version)),
+        &ApplicationView::new(app.clone(), false),
+    )
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -217,10 +138,10 @@ pub struct ApplicationQuery {
     pub updated_since: Option<DateTime<Utc>>,
 }
 
-pub fn parse_status_filter(s: &Option<String>) -> ApiResult<Option<String>> {
+pub fn parse_status_filter(s: &Option<String>) -> ApiResult<Option<ApplicationStatus>> {
     match s {
         None => Ok(None),
-        Some(v) => ApplicationStatus::parse(v).map(|st| Some(st.as_str().to_owned())).ok_or_else(|| {
+        Some(v) => ApplicationStatus::parse(v).map(Some).ok_or_else(|| {
             ApiError::field("status", "invalid_option", "status must be one of draft, submitted, in_review, needs_info, approved, rejected, withdrawn")
         }),
     }
@@ -242,20 +163,19 @@ pub fn since(t: Option<DateTime<Utc>>) -> Option<NaiveDateTime> {
 )]
 #[get("/applications")]
 pub async fn list_my_applications(
+    caller: Resident,
     state: web::Data<AppState>,
-    p: Principal,
     filter: web::Query<ApplicationQuery>,
     q: web::Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
-    let resident = p.resident()?.to_owned();
     let (limit, after) = (q.limit()?, q.time_cursor()?);
-    let f = store::ResidentFilter {
+    let filter = filter.into_inner();
+    let f = ResidentFilter {
         status: parse_status_filter(&filter.status)?,
-        service_id: filter.service_id.clone(),
+        service_id: filter.service_id,
         updated_since: since(filter.updated_since),
     };
-    let rows =
-        state.db.run(move |conn| Ok(store::list_for_resident(conn, &resident, f, after, limit + 1)?)).await?;
+    let rows = applications::list(&state.db, caller, f, after, limit + 1).await?;
     let body =
         page(rows, limit, |a| (time_key(a.created_at), a.id.clone()), |a| ApplicationView::new(a, false));
     Ok(HttpResponse::Ok().json(body))
@@ -277,14 +197,11 @@ pub async fn list_my_applications(
 )]
 #[get("/applications/{application_id}")]
 pub async fn get_application(
+    caller: Resident,
     state: web::Data<AppState>,
-    p: Principal,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let resident = p.resident()?.to_owned();
-    let id = path.into_inner();
-    let app = state.db.run(move |conn| Ok(store::find_for_resident(conn, &id, &resident)?)).await?;
-    Ok(respond(app, false))
+    Ok(respond(applications::get(&state.db, caller, path.into_inner()).await?, false))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -316,69 +233,14 @@ pub struct UpdateApplication {
 )]
 #[patch("/applications/{application_id}")]
 pub async fn update_application(
-    req: HttpRequest,
+    caller: Resident,
     state: web::Data<AppState>,
-    p: Principal,
+    if_match: IfMatch,
     path: web::Path<String>,
-    body: Json<UpdateApplication>,
+    body: Result<Json<UpdateApplication>, ApiError>,
 ) -> ApiResult<HttpResponse> {
-    let resident = p.resident()?.to_owned();
-    let id = path.into_inner();
-    let if_match = crate::api::extract::if_match(&req);
-    let data = body.0.form_data;
-    let app = state
-        .db
-        .write(move |conn| {
-            let app = store::find_for_resident(conn, &id, &resident)?;
-            if_match.check(app.version, true)?;
-            let status = workflow::status_of(&app)?;
-            if !matches!(status, ApplicationStatus::Draft | ApplicationStatus::NeedsInfo) {
-                return Err(ApiError::conflict(
-                    crate::error::ErrorCode::ApplicationNotEditable,
-                    format!("an application that is {} cannot be edited", status.as_str()),
-                ));
-            }
-            let def = parse_form(&catalogue::find_version(conn, &app.service_id, app.service_version)?.form)?;
-            let normalised = form::validate(&def, &data, Mode::Draft).map_err(ApiError::validation)?;
-            let mut next = app.clone();
-            next.form_data = Value::Object(normalised).to_string();
-            next.version += 1;
-            next.updated_at = now();
-            if !store::save_if_version(conn, &next, app.version)? {
-                return Err(ApiError::precondition_failed());
-            }
-            Ok(next)
-        })
-        .await?;
-    Ok(respond(app, false))
-}
-
-async fn resident_transition(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    p: Principal,
-    id: String,
-    submit: bool,
-) -> ApiResult<HttpResponse> {
-    let resident = p.resident()?.to_owned();
-    let if_match = crate::api::extract::if_match(&req);
-    let app = state
-        .db
-        .write(move |conn| {
-            let app = store::find_for_resident(conn, &id, &resident)?;
-            if_match.check(app.version, false)?;
-            let status = workflow::status_of(&app)?;
-            let action = match (submit, status) {
-                (true, ApplicationStatus::NeedsInfo) => Action::Resubmit,
-                (true, _) => Action::Submit,
-                (false, _) => Action::Withdraw,
-            };
-            if submit && matches!(status, ApplicationStatus::Draft | ApplicationStatus::NeedsInfo) {
-                check_submission(conn, &app)?;
-            }
-            workflow::apply(conn, &app, action, &resident_actor(&resident), None)
-        })
-        .await?;
+    let form_data = body.map(|b| b.0.form_data);
+    let app = applications::update(&state.db, caller, path.into_inner(), if_match, form_data).await?;
     Ok(respond(app, false))
 }
 
@@ -402,12 +264,12 @@ async fn resident_transition(
 )]
 #[post("/applications/{application_id}/submit")]
 pub async fn submit_application(
-    req: HttpRequest,
+    caller: Resident,
     state: web::Data<AppState>,
-    p: Principal,
+    if_match: IfMatch,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    resident_transition(req, state, p, path.into_inner(), true).await
+    Ok(respond(applications::submit(&state.db, caller, path.into_inner(), if_match).await?, false))
 }
 
 /// Withdraw an application that is not decided yet
@@ -429,12 +291,12 @@ pub async fn submit_application(
 )]
 #[post("/applications/{application_id}/withdraw")]
 pub async fn withdraw_application(
-    req: HttpRequest,
+    caller: Resident,
     state: web::Data<AppState>,
-    p: Principal,
+    if_match: IfMatch,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    resident_transition(req, state, p, path.into_inner(), false).await
+    Ok(respond(applications::withdraw(&state.db, caller, path.into_inner(), if_match).await?, false))
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -456,8 +318,8 @@ impl From<Event> for EventView {
             id: e.id,
             action: e.action,
             actor_type: e.actor_type,
-            from_status: e.from_status,
-            to_status: e.to_status,
+            from_status: e.from_status.map(String::from),
+            to_status: e.to_status.map(String::from),
             comment: e.comment,
             created_at: utc(e.created_at),
         }
@@ -479,21 +341,13 @@ impl From<Event> for EventView {
 )]
 #[get("/applications/{application_id}/events")]
 pub async fn list_application_events(
+    caller: Resident,
     state: web::Data<AppState>,
-    p: Principal,
     path: web::Path<String>,
     q: web::Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
-    let resident = p.resident()?.to_owned();
-    let id = path.into_inner();
     let (limit, after) = (q.limit()?, q.time_cursor()?);
-    let rows = state
-        .db
-        .run(move |conn| {
-            store::find_for_resident(conn, &id, &resident)?;
-            Ok(store::list_events(conn, &id, true, after, limit + 1)?)
-        })
-        .await?;
+    let rows = applications::events(&state.db, caller, path.into_inner(), after, limit + 1).await?;
     Ok(HttpResponse::Ok().json(page(
         rows,
         limit,

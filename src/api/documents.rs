@@ -1,9 +1,7 @@
-//! Documents attached to applications: streamed to disk while hashed and measured, typed by their own
-//! bytes, recorded in the same transaction that checks the application, served back with their checksum
-//! verified.
+//! Documents attached to applications over HTTP: the multipart body streamed to a staged file while
+//! hashed and measured, and files served back as downloads. Rules live in `app::documents`.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
 
 use actix_multipart::{Multipart, MultipartError};
 use actix_web::http::header;
@@ -14,18 +12,15 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use crate::api::catalogue::parse_form;
+use crate::app::caller::Resident;
+use crate::app::documents::{self, StagedFile, Upload, sniff};
 use crate::app::precondition::etag;
-use crate::app::workflow;
-use crate::auth::Principal;
-use crate::db::types::{new_id, now, utc};
+use crate::db::types::utc;
 use crate::domain::FieldError;
-use crate::domain::status::ApplicationStatus;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::idempotency::{self, Begin, Created};
+use crate::idempotency::{self, Create, Created};
 use crate::state::AppState;
-use crate::store::applications::{self as store, Document};
-use crate::store::catalogue;
+use crate::store::applications::Document;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct DocumentInfo {
@@ -65,50 +60,19 @@ pub struct UploadForm {
     pub file: Vec<u8>,
 }
 
-/// The media type of a file from its first bytes; `None` for anything we do not accept.
-pub fn sniff(head: &[u8]) -> Option<&'static str> {
-    if head.starts_with(b"%PDF-") {
-        return Some("application/pdf");
-    }
-    if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        return Some("image/jpeg");
-    }
-    if head.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
-        return Some("image/png");
-    }
-    if head.len() >= 12 && &head[4..8] == b"ftyp" {
-        let brand = &head[8..12];
-        if [b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"]
-            .iter()
-            .any(|b| brand == *b)
-        {
-            return Some("image/heic");
-        }
-    }
-    None
-}
-
-fn documents_dir(state: &AppState) -> PathBuf {
-    state.config.data_dir.join("documents")
-}
-
-/// A file being received: deleted on drop unless it was kept.
-struct Incoming {
-    path: PathBuf,
-    kept: bool,
-}
-
-impl Drop for Incoming {
-    fn drop(&mut self) {
-        if !self.kept {
-            let _ = std::fs::remove_file(&self.path);
-        }
-    }
-}
-
-struct Upload {
+/// What a multipart body held, before the required parts are checked.
+struct Parts {
     kind: Option<String>,
-    file: Option<(Incoming, String, i64, String, &'static str)>,
+    file: Option<Received>,
+}
+
+/// The `file` part, staged and judged.
+struct Received {
+    file: StagedFile,
+    name: String,
+    size: i64,
+    sha256: String,
+    content_type: &'static str,
 }
 
 fn multipart_error(e: MultipartError) -> ApiError {
@@ -128,11 +92,11 @@ fn clean_name(raw: Option<&str>) -> String {
     if name.trim().is_empty() { "document".into() } else { name.trim().to_owned() }
 }
 
-async fn receive(state: &AppState, mut parts: Multipart) -> ApiResult<Upload> {
+/// Reads the multipart body: `kind` and one `file`, streamed to a staged file while hashed and measured,
+/// bounded in size and typed by its first bytes. Any other part is refused.
+async fn receive(state: &AppState, mut parts: Multipart) -> ApiResult<Parts> {
     let limit = state.config.max_upload_bytes;
-    let tmp = documents_dir(state).join("tmp");
-    std::fs::create_dir_all(&tmp).map_err(ApiError::internal)?;
-    let mut upload = Upload { kind: None, file: None };
+    let mut upload = Parts { kind: None, file: None };
     while let Some(part) = parts.next().await {
         let mut part = part.map_err(multipart_error)?;
         match part.name().unwrap_or("") {
@@ -146,8 +110,7 @@ async fn receive(state: &AppState, mut parts: Multipart) -> ApiResult<Upload> {
             }
             "file" if upload.file.is_none() => {
                 let name = clean_name(part.content_disposition().and_then(|cd| cd.get_filename()));
-                let incoming = Incoming { path: tmp.join(new_id()), kept: false };
-                let mut out = std::fs::File::create(&incoming.path).map_err(ApiError::internal)?;
+                let (staged, mut out) = StagedFile::create(&state.config)?;
                 let mut hasher = Sha256::new();
                 let mut size = 0usize;
                 let mut head = Vec::with_capacity(16);
@@ -172,8 +135,8 @@ async fn receive(state: &AppState, mut parts: Multipart) -> ApiResult<Upload> {
                 let content_type = sniff(&head).ok_or_else(|| {
                     ApiError::unsupported_media_type("only PDF, JPEG, PNG and HEIC files are accepted")
                 })?;
-                upload.file =
-                    Some((incoming, name, size as i64, hex::encode(hasher.finalize()), content_type));
+                let sha256 = hex::encode(hasher.finalize());
+                upload.file = Some(Received { file: staged, name, size: size as i64, sha256, content_type });
             }
             other => {
                 return Err(ApiError::field(
@@ -187,8 +150,28 @@ async fn receive(state: &AppState, mut parts: Multipart) -> ApiResult<Upload> {
     Ok(upload)
 }
 
-fn move_into_place(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::rename(from, to)
+/// Both parts are required; every missing one is reported.
+fn required(parts: Parts) -> ApiResult<Upload> {
+    match parts {
+        Parts { kind: Some(kind), file: Some(f) } if !kind.is_empty() => Ok(Upload {
+            kind,
+            file: f.file,
+            original_name: f.name,
+            size_bytes: f.size,
+            sha256: f.sha256,
+            content_type: f.content_type,
+        }),
+        Parts { kind, file } => {
+            let mut errors = Vec::new();
+            if kind.as_deref().is_none_or(str::is_empty) {
+                errors.push(FieldError::new("kind", "required", "the part `kind` is required"));
+            }
+            if file.is_none() {
+                errors.push(FieldError::new("file", "required", "the part `file` is required"));
+            }
+            Err(ApiError::validation(errors))
+        }
+    }
 }
 
 /// Upload a document for one of the caller's applications
@@ -213,114 +196,33 @@ fn move_into_place(from: &Path, to: &Path) -> std::io::Result<()> {
 )]
 #[post("/applications/{application_id}/documents")]
 pub async fn upload_document(
+    caller: Resident,
     req: HttpRequest,
     state: web::Data<AppState>,
-    p: Principal,
     path: web::Path<String>,
     parts: Multipart,
 ) -> ApiResult<HttpResponse> {
-    let resident = p.resident()?.to_owned();
     let application_id = path.into_inner();
     // Refuse a foreign or missing application before reading megabytes of body.
-    let (app_id, owner) = (application_id.clone(), resident.clone());
-    state.db.run(move |conn| Ok(store::find_for_resident(conn, &app_id, &owner).map(|_| ())?)).await?;
-    let upload = receive(&state, parts).await?;
-    let mut errors = Vec::new();
-    if upload.kind.as_deref().is_none_or(str::is_empty) {
-        errors.push(FieldError::new("kind", "required", "the part `kind` is required"));
-    }
-    if upload.file.is_none() {
-        errors.push(FieldError::new("file", "required", "the part `file` is required"));
-    }
-    let (Some(kind), Some((mut incoming, name, size, sha, content_type))) = (upload.kind, upload.file) else {
-        return Err(ApiError::validation(errors));
-    };
-    let fp =
-        idempotency::fingerprint(&[req.path().as_bytes(), b"kind", kind.as_bytes(), b"file", sha.as_bytes()]);
-    let idem = match idempotency::begin(&req, &state, &resident, "uploadDocument", fp).await? {
-        Begin::Replay(res) => return Ok(res),
-        Begin::Fresh(i) => Some(i),
-        Begin::None => None,
-    };
-    let record = idem.as_ref().map(|i| i.record());
-    let dir = documents_dir(&state);
-    let cap = state.config.max_documents_per_application as i64;
-    let storage_key = new_id();
-    let final_path = dir.join(&storage_key);
-    let temp_path = incoming.path.clone();
-    let moved_to = final_path.clone();
-    let result = state
-        .db
-        .write(move |conn| {
-            let app = store::find_for_resident(conn, &application_id, &resident)?;
-            let status = workflow::status_of(&app)?;
-            if !matches!(status, ApplicationStatus::Draft | ApplicationStatus::NeedsInfo) {
-                return Err(ApiError::conflict(
-                    crate::error::ErrorCode::ApplicationNotEditable,
-                    format!("an application that is {} takes no documents", status.as_str()),
-                ));
-            }
-            let def = parse_form(&catalogue::find_version(conn, &app.service_id, app.service_version)?.form)?;
-            if def.document_kind(&kind).is_none() {
-                let kinds: Vec<&str> = def.documents.iter().map(|d| d.kind.as_str()).collect();
-                return Err(ApiError::field(
-                    "kind",
-                    "invalid_option",
-                    format!("kind must be one of: {}", kinds.join(", ")),
-                ));
-            }
-            if store::count_documents(conn, &app.id)? >= cap {
-                return Err(ApiError::conflict(
-                    crate::error::ErrorCode::DocumentLimitReached,
-                    format!("an application holds at most {cap} documents"),
-                ));
-            }
-            let t = now();
-            let doc = Document {
-                id: new_id(),
-                application_id: app.id.clone(),
-                kind,
-                original_name: name,
-                content_type: content_type.into(),
-                size_bytes: size,
-                sha256: sha,
-                storage_key,
-                uploaded_by: resident,
-                created_at: t,
-            };
-            store::insert_document(conn, &doc)?;
-            let mut next = app.clone();
-            next.version += 1;
-            next.updated_at = t;
-            if !store::save_if_version(conn, &next, app.version)? {
-                return Err(ApiError::precondition_failed());
-            }
-            if status == ApplicationStatus::NeedsInfo {
-                workflow::queue_webhook(
-                    conn,
-                    &next,
-                    "application.document_added",
-                    serde_json::json!({"document_id": doc.id, "kind": doc.kind}),
-                )?;
-            }
-            let location = format!("/v1/applications/{}/documents/{}", app.id, doc.id);
-            let response = Created::new(location, Some(etag(next.version)), &DocumentInfo::from(doc))?;
-            response.remember(conn, record.as_ref())?;
-            // The file reaches its place before the commit; if the commit then fails it is removed below.
-            move_into_place(&temp_path, &moved_to).map_err(ApiError::internal)?;
-            Ok(response)
-        })
-        .await;
-    match result {
-        Ok(created) => {
-            incoming.kept = true;
-            Ok(created.respond())
-        }
-        Err(e) => {
-            let _ = std::fs::remove_file(&final_path);
-            Err(e)
-        }
-    }
+    documents::check_owner(&state.db, &caller, &application_id).await?;
+    let upload = required(receive(&state, parts).await?)?;
+    // A retry with a new multipart boundary is the same request: the fingerprint is the parts' content.
+    let fp = idempotency::fingerprint(&[
+        req.path().as_bytes(),
+        b"kind",
+        upload.kind.as_bytes(),
+        b"file",
+        upload.sha256.as_bytes(),
+    ]);
+    let create = Create::begin(&req, &state, &caller.id, "uploadDocument", fp).await?;
+    create
+        .run(|record| documents::upload(&state, caller, application_id, upload, record, document_created))
+        .await
+}
+
+fn document_created(doc: &Document, version: i32) -> ApiResult<Created> {
+    let location = format!("/v1/applications/{}/documents/{}", doc.application_id, doc.id);
+    Created::new(location, Some(etag(version)), &DocumentInfo::from(doc.clone()))
 }
 
 /// List the documents of one of the caller's applications
@@ -338,30 +240,23 @@ pub async fn upload_document(
 )]
 #[get("/applications/{application_id}/documents")]
 pub async fn list_documents(
+    caller: Resident,
     state: web::Data<AppState>,
-    p: Principal,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let resident = p.resident()?.to_owned();
-    let id = path.into_inner();
-    let docs = state
-        .db
-        .run(move |conn| {
-            store::find_for_resident(conn, &id, &resident)?;
-            Ok(store::list_documents(conn, &id)?)
-        })
-        .await?;
+    let docs = documents::list(&state.db, caller, path.into_inner()).await?;
     let items: Vec<DocumentInfo> = docs.into_iter().map(DocumentInfo::from).collect();
     Ok(HttpResponse::Ok().json(crate::api::pagination::Page { items, next_cursor: None }))
 }
 
 /// The stored file, checked against its recorded SHA-256, as a download.
 pub async fn serve(state: &AppState, doc: Document) -> ApiResult<HttpResponse> {
-    let path = documents_dir(state).join(&doc.storage_key);
-    let bytes = web::block(move || std::fs::read(path)).await?.map_err(ApiError::internal)?;
-    if hex::encode(Sha256::digest(&bytes)) != doc.sha256 {
-        return Err(ApiError::internal(format!("document {} does not match its checksum", doc.id)));
-    }
+    let bytes = documents::content(&state.config, &doc).await?;
+    Ok(attachment(doc, bytes))
+}
+
+/// A file as an attachment under its original name, in its judged media type, never sniffed again.
+fn attachment(doc: Document, bytes: Vec<u8>) -> HttpResponse {
     let ascii: String = doc
         .original_name
         .chars()
@@ -369,7 +264,7 @@ pub async fn serve(state: &AppState, doc: Document) -> ApiResult<HttpResponse> {
         .collect();
     let encoded =
         percent_encoding::utf8_percent_encode(&doc.original_name, percent_encoding::NON_ALPHANUMERIC);
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .content_type(doc.content_type.as_str())
         .insert_header((
             header::CONTENT_DISPOSITION,
@@ -377,7 +272,7 @@ pub async fn serve(state: &AppState, doc: Document) -> ApiResult<HttpResponse> {
         ))
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .insert_header(("Digest", format!("sha-256={}", doc.sha256)))
-        .body(bytes))
+        .body(bytes)
 }
 
 /// Download a document of one of the caller's applications
@@ -396,18 +291,11 @@ pub async fn serve(state: &AppState, doc: Document) -> ApiResult<HttpResponse> {
 )]
 #[get("/applications/{application_id}/documents/{document_id}")]
 pub async fn download_document(
+    caller: Resident,
     state: web::Data<AppState>,
-    p: Principal,
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
-    let resident = p.resident()?.to_owned();
-    let (app_id, doc_id) = path.into_inner();
-    let doc = state
-        .db
-        .run(move |conn| {
-            store::find_for_resident(conn, &app_id, &resident)?;
-            Ok(store::find_document(conn, &app_id, &doc_id)?)
-        })
-        .await?;
-    serve(&state, doc).await
+    let (application_id, document_id) = path.into_inner();
+    let (doc, bytes) = documents::download(&state, caller, application_id, document_id).await?;
+    Ok(attachment(doc, bytes))
 }

@@ -1,4 +1,4 @@
-//! A resident's notifications about their applications.
+//! A resident's notifications about their applications, over HTTP. Rules live in `app::notifications`.
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -7,11 +7,12 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::applications::since;
 use crate::api::pagination::{PageParams, encode_cursor, time_key};
-use crate::auth::Principal;
-use crate::db::types::{now, utc};
+use crate::app::caller::Resident;
+use crate::app::notifications::{self, Position};
+use crate::db::types::utc;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::state::AppState;
-use crate::store::applications::{self as store, Notification};
+use crate::store::applications::Notification;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct NotificationView {
@@ -57,7 +58,7 @@ pub struct NotificationQuery {
     pub updated_since: Option<DateTime<Utc>>,
 }
 
-fn cursor(q: &PageParams) -> ApiResult<Option<(bool, NaiveDateTime, String)>> {
+fn cursor(q: &PageParams) -> ApiResult<Option<Position>> {
     let Some(c) = q.cursor()? else { return Ok(None) };
     let bad = || ApiError::malformed("cursor is not one this server issued");
     let (read, at) = c.k.split_once('|').ok_or_else(bad)?;
@@ -77,18 +78,14 @@ fn cursor(q: &PageParams) -> ApiResult<Option<(bool, NaiveDateTime, String)>> {
 )]
 #[get("/notifications")]
 pub async fn list_notifications(
+    caller: Resident,
     state: web::Data<AppState>,
-    p: Principal,
     filter: web::Query<NotificationQuery>,
     q: web::Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
-    let account = p.resident()?.to_owned();
     let (limit, after) = (q.limit()?, cursor(&q)?);
     let updated = since(filter.updated_since);
-    let mut rows = state
-        .db
-        .run(move |conn| Ok(store::list_notifications(conn, &account, updated, after, limit + 1)?))
-        .await?;
+    let mut rows = notifications::list(&state.db, caller, updated, after, limit + 1).await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let next_cursor = if more {
@@ -119,19 +116,10 @@ pub async fn list_notifications(
 )]
 #[post("/notifications/{notification_id}/read")]
 pub async fn mark_notification_read(
+    caller: Resident,
     state: web::Data<AppState>,
-    p: Principal,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let account = p.resident()?.to_owned();
-    let id = path.into_inner();
-    let n = state
-        .db
-        .write(move |conn| {
-            store::find_notification(conn, &id, &account)?;
-            store::mark_read(conn, &id, &account, now())?;
-            Ok(store::find_notification(conn, &id, &account)?)
-        })
-        .await?;
+    let n = notifications::mark_read(&state.db, caller, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(NotificationView::from(n)))
 }

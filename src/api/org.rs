@@ -14,7 +14,6 @@ use crate::app::org_applications::{self as org, AssignInput, QueueQuery as Query
 use crate::app::precondition::{IfMatch, etag};
 use crate::audit::AuditTrail;
 use crate::db::types::utc;
-use crate::domain::status::ApplicationStatus;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::json::Json;
 use crate::idempotency::{Create, Created};
@@ -62,7 +61,7 @@ impl From<Application> for OrgApplicationSummary {
         Self {
             id: a.id,
             reference: a.reference,
-            status: a.status,
+            status: a.status.as_str().to_owned(),
             service_id: a.service_id,
             service_version: a.service_version,
             organisation_id: a.organisation_id,
@@ -111,7 +110,7 @@ pub async fn list_org_applications(
     let filter = filter.into_inner();
     let mut statuses = Vec::new();
     for s in filter.status.as_deref().unwrap_or("").split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        statuses.extend(parse_status_filter(&Some(s.to_owned()))?.and_then(|s| ApplicationStatus::parse(&s)));
+        statuses.extend(parse_status_filter(&Some(s.to_owned()))?);
     }
     let query = Query {
         statuses,

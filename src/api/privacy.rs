@@ -176,7 +176,7 @@ pub async fn delete_me(
             let mut files = Vec::new();
             for app in apps {
                 files.extend(store::list_documents(conn, &app.id)?.into_iter().map(|d| d.storage_key));
-                match workflow::status_of(&app)? {
+                match app.status {
                     ApplicationStatus::Draft => {
                         diesel::delete(a::table.find(&app.id)).execute(conn)?;
                         continue;

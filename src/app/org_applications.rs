@@ -48,7 +48,7 @@ pub async fn queue(
         Some(id) => Some(Some(id.to_owned())),
     };
     let filter = QueueFilter {
-        statuses: query.statuses.iter().map(|s| s.as_str().to_owned()).collect(),
+        statuses: query.statuses,
         assignee,
         service_id: query.service_id,
         updated_since: query.updated_since,
@@ -99,7 +99,7 @@ pub async fn assign(
             ));
         }
         if_match.check(app.version, false)?;
-        if workflow::status_of(&app)?.is_terminal() {
+        if app.status.is_terminal() {
             return Err(ApiError::conflict(
                 ErrorCode::ApplicationClosed,
                 "a decided or withdrawn application cannot be assigned",
@@ -189,7 +189,7 @@ pub async fn transition_application(
                 "action must be start_review, request_info, approve or reject",
             )
         })?;
-        let from = workflow::status_of(&app)?;
+        let from = app.status;
         if transition(from, action).is_err() {
             return Err(workflow::invalid_transition(from, action));
         }

@@ -21,11 +21,6 @@ pub struct Actor {
     pub id: String,
 }
 
-pub fn status_of(app: &Application) -> ApiResult<ApplicationStatus> {
-    ApplicationStatus::parse(&app.status)
-        .ok_or_else(|| ApiError::internal(format!("unknown status {}", app.status)))
-}
-
 /// The 409 for an action the status machine does not allow from `from`.
 pub fn invalid_transition(from: ApplicationStatus, action: Action) -> ApiError {
     ApiError::conflict(
@@ -59,7 +54,7 @@ pub fn queue_webhook(
         "reference": app.reference,
         "service_id": app.service_id,
         "organisation_id": app.organisation_id,
-        "status": app.status,
+        "status": app.status.as_str(),
         "version": app.version,
     });
     if let (Some(d), Some(e)) = (data.as_object_mut(), extra.as_object()) {
@@ -99,7 +94,7 @@ pub fn notify_resident(
     let service = catalogue::find_service(conn, &app.service_id)?;
     let names: serde_json::Value = serde_json::from_str(&service.texts).unwrap_or_default();
     let name: LocalizedText = serde_json::from_value(names["name"].clone()).unwrap_or_default();
-    let status = status_of(app)?;
+    let status = app.status;
     let (title, body) =
         notify::application_changed(locale, status, &app.reference, name.get(locale), comment);
     let t = now();
@@ -136,11 +131,11 @@ pub fn apply(
     actor: &Actor,
     comment: Option<String>,
 ) -> ApiResult<Application> {
-    let from = status_of(app)?;
+    let from = app.status;
     let to = transition(from, action).map_err(|_| invalid_transition(from, action))?;
     let t = now();
     let mut next = app.clone();
-    next.status = to.as_str().to_owned();
+    next.status = to;
     next.version += 1;
     next.updated_at = t;
     match action {
@@ -182,8 +177,8 @@ pub fn apply(
             actor_type: actor.actor_type.to_owned(),
             actor_id: Some(actor.id.clone()),
             action: action.as_str().to_owned(),
-            from_status: Some(from.as_str().to_owned()),
-            to_status: Some(to.as_str().to_owned()),
+            from_status: Some(from),
+            to_status: Some(to),
             comment: comment.clone(),
             visible_to_resident: true,
             created_at: t,

@@ -67,6 +67,12 @@ impl ApplicationStatus {
         !self.is_terminal()
     }
 
+    /// True for draft and needs_info: the only statuses in which the resident may change the form
+    /// data, add documents or (re)submit. Everywhere else the organisation holds the application.
+    pub fn accepts_changes(self) -> bool {
+        matches!(self, ApplicationStatus::Draft | ApplicationStatus::NeedsInfo)
+    }
+
     /// The actions [`transition`] accepts from this status, in [`Action::ALL`] order.
     pub fn allowed_actions(self) -> Vec<Action> {
         Action::ALL.into_iter().filter(|action| transition(self, *action).is_ok()).collect()
@@ -76,6 +82,33 @@ impl ApplicationStatus {
 impl std::fmt::Display for ApplicationStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// A stored or sent status string that names no [`ApplicationStatus`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownStatus(pub String);
+
+impl std::fmt::Display for UnknownStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "unknown application status {:?}", self.0)
+    }
+}
+
+impl std::error::Error for UnknownStatus {}
+
+/// How a stored status is read back: a string naming no status is an error, never a default.
+impl TryFrom<String> for ApplicationStatus {
+    type Error = UnknownStatus;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s).ok_or(UnknownStatus(s))
+    }
+}
+
+impl From<ApplicationStatus> for String {
+    fn from(status: ApplicationStatus) -> Self {
+        status.as_str().to_owned()
     }
 }
 
@@ -229,6 +262,18 @@ mod tests {
     }
 
     #[test]
+    fn only_drafts_and_applications_awaiting_information_accept_changes() {
+        let editable: Vec<ApplicationStatus> = S::ALL.into_iter().filter(|s| s.accepts_changes()).collect();
+        assert_eq!(editable, vec![S::Draft, S::NeedsInfo]);
+        // Exactly the statuses from which the resident can (re)submit.
+        for status in S::ALL {
+            let submittable =
+                [Action::Submit, Action::Resubmit].iter().any(|a| transition(status, *a).is_ok());
+            assert_eq!(status.accepts_changes(), submittable, "{status}");
+        }
+    }
+
+    #[test]
     fn allowed_actions_per_status() {
         assert_eq!(S::Draft.allowed_actions(), vec![Action::Submit, Action::Withdraw]);
         assert_eq!(S::InReview.allowed_actions(), vec![Action::RequestInfo, Action::Approve, Action::Reject]);
@@ -250,6 +295,10 @@ mod tests {
         assert_eq!(S::NeedsInfo.as_str(), "needs_info");
         for bad in ["", "Draft", "DRAFT", " draft", "in-review", "inreview", "closed"] {
             assert_eq!(S::parse(bad), None, "{bad:?}");
+            assert_eq!(S::try_from(bad.to_owned()), Err(UnknownStatus(bad.to_owned())));
+        }
+        for status in S::ALL {
+            assert_eq!(S::try_from(String::from(status)), Ok(status));
         }
     }
 

@@ -2,12 +2,41 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use serde_json::{Map, Value};
 
 use crate::db::DbConn;
 use crate::db::schema::{
     application_events as ev, applications as a, documents as d, notifications as n, outbox_events as o,
 };
+use crate::domain::status::{ApplicationStatus, UnknownStatus};
 
+/// An application's form data: a JSON object keyed by field key, stored as TEXT. A stored value that
+/// is not a JSON object fails the read; it is never taken for an empty form.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FormData(pub Map<String, Value>);
+
+impl TryFrom<String> for FormData {
+    type Error = serde_json::Error;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        serde_json::from_str(&s).map(Self)
+    }
+}
+
+impl From<FormData> for String {
+    fn from(data: FormData) -> Self {
+        Value::Object(data.0).to_string()
+    }
+}
+
+impl From<FormData> for Value {
+    fn from(data: FormData) -> Self {
+        Value::Object(data.0)
+    }
+}
+
+/// An application row. Status and form data are decoded on the way out of the database, so a row
+/// that holds something else fails the query instead of reaching a rule.
 #[derive(Debug, Clone, Queryable, Insertable, AsChangeset)]
 #[diesel(table_name = a, treat_none_as_null = true)]
 pub struct Application {
@@ -17,8 +46,10 @@ pub struct Application {
     pub service_version: i32,
     pub organisation_id: String,
     pub resident_id: String,
-    pub status: String,
-    pub form_data: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub status: ApplicationStatus,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub form_data: FormData,
     pub assignee_id: Option<String>,
     pub due_at: Option<NaiveDateTime>,
     pub decision_reason: Option<String>,
@@ -30,7 +61,7 @@ pub struct Application {
 }
 
 pub fn insert(conn: &mut DbConn, app: &Application) -> QueryResult<()> {
-    diesel::insert_into(a::table).values(app).execute(conn).map(|_| ())
+    diesel::insert_into(a::table).values(app.clone()).execute(conn).map(|_| ())
 }
 
 /// The application if it belongs to this resident; otherwise not found.
@@ -40,13 +71,14 @@ pub fn find_for_resident(conn: &mut DbConn, id: &str, resident: &str) -> QueryRe
 
 /// Writes `next` if the stored version is still `expected`; false when someone changed it first.
 pub fn save_if_version(conn: &mut DbConn, next: &Application, expected: i32) -> QueryResult<bool> {
-    let n =
-        diesel::update(a::table.find(&next.id).filter(a::version.eq(expected))).set(next).execute(conn)?;
+    let n = diesel::update(a::table.find(&next.id).filter(a::version.eq(expected)))
+        .set(next.clone())
+        .execute(conn)?;
     Ok(n == 1)
 }
 
 pub struct ResidentFilter {
-    pub status: Option<String>,
+    pub status: Option<ApplicationStatus>,
     pub service_id: Option<String>,
     pub updated_since: Option<NaiveDateTime>,
 }
@@ -61,7 +93,7 @@ pub fn list_for_resident(
 ) -> QueryResult<Vec<Application>> {
     let mut q = a::table.filter(a::resident_id.eq(resident)).into_boxed();
     if let Some(s) = f.status {
-        q = q.filter(a::status.eq(s));
+        q = q.filter(a::status.eq(s.as_str()));
     }
     if let Some(s) = f.service_id {
         q = q.filter(a::service_id.eq(s));
@@ -91,23 +123,76 @@ pub fn next_reference_number(conn: &mut DbConn) -> QueryResult<i64> {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Insertable)]
-#[diesel(table_name = ev)]
+/// One entry of an application's history; status changes name the statuses on either side.
+#[derive(Debug, Clone)]
 pub struct Event {
     pub id: String,
     pub application_id: String,
     pub actor_type: String,
     pub actor_id: Option<String>,
     pub action: String,
-    pub from_status: Option<String>,
-    pub to_status: Option<String>,
+    pub from_status: Option<ApplicationStatus>,
+    pub to_status: Option<ApplicationStatus>,
     pub comment: Option<String>,
     pub visible_to_resident: bool,
     pub created_at: NaiveDateTime,
 }
 
+/// An event as stored. Its optional statuses cannot use `deserialize_as` (no conversion from
+/// `Option<String>` to `Option<ApplicationStatus>` may be written here), so rows convert explicitly.
+#[derive(Queryable, Insertable)]
+#[diesel(table_name = ev)]
+struct EventRow {
+    id: String,
+    application_id: String,
+    actor_type: String,
+    actor_id: Option<String>,
+    action: String,
+    from_status: Option<String>,
+    to_status: Option<String>,
+    comment: Option<String>,
+    visible_to_resident: bool,
+    created_at: NaiveDateTime,
+}
+
+impl From<&Event> for EventRow {
+    fn from(e: &Event) -> Self {
+        Self {
+            id: e.id.clone(),
+            application_id: e.application_id.clone(),
+            actor_type: e.actor_type.clone(),
+            actor_id: e.actor_id.clone(),
+            action: e.action.clone(),
+            from_status: e.from_status.map(String::from),
+            to_status: e.to_status.map(String::from),
+            comment: e.comment.clone(),
+            visible_to_resident: e.visible_to_resident,
+            created_at: e.created_at,
+        }
+    }
+}
+
+impl TryFrom<EventRow> for Event {
+    type Error = UnknownStatus;
+
+    fn try_from(r: EventRow) -> Result<Self, Self::Error> {
+        Ok(Self {
+            from_status: r.from_status.map(ApplicationStatus::try_from).transpose()?,
+            to_status: r.to_status.map(ApplicationStatus::try_from).transpose()?,
+            id: r.id,
+            application_id: r.application_id,
+            actor_type: r.actor_type,
+            actor_id: r.actor_id,
+            action: r.action,
+            comment: r.comment,
+            visible_to_resident: r.visible_to_resident,
+            created_at: r.created_at,
+        })
+    }
+}
+
 pub fn insert_event(conn: &mut DbConn, e: &Event) -> QueryResult<()> {
-    diesel::insert_into(ev::table).values(e).execute(conn).map(|_| ())
+    diesel::insert_into(ev::table).values(EventRow::from(e)).execute(conn).map(|_| ())
 }
 
 pub fn list_events(
@@ -124,7 +209,11 @@ pub fn list_events(
     if let Some((at, id)) = after {
         q = q.filter(ev::created_at.ge(at).and(ev::created_at.gt(at).or(ev::id.gt(id))));
     }
-    q.order((ev::created_at.asc(), ev::id.asc())).limit(limit).load(conn)
+    let rows: Vec<EventRow> = q.order((ev::created_at.asc(), ev::id.asc())).limit(limit).load(conn)?;
+    rows.into_iter()
+        .map(Event::try_from)
+        .collect::<Result<_, _>>()
+        .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
 }
 
 #[derive(Debug, Clone, Queryable, Insertable)]
@@ -237,7 +326,7 @@ pub fn find_for_organisation(conn: &mut DbConn, id: &str, organisation: &str) ->
 }
 
 pub struct QueueFilter {
-    pub statuses: Vec<String>,
+    pub statuses: Vec<ApplicationStatus>,
     /// `Some(None)`: unassigned only; `Some(Some(id))`: assigned to `id`.
     pub assignee: Option<Option<String>>,
     pub service_id: Option<String>,
@@ -258,7 +347,7 @@ pub fn queue(
         .filter(a::due_at.is_not_null())
         .into_boxed();
     if !f.statuses.is_empty() {
-        q = q.filter(a::status.eq_any(f.statuses));
+        q = q.filter(a::status.eq_any(f.statuses.into_iter().map(String::from).collect::<Vec<_>>()));
     }
     match f.assignee {
         Some(None) => q = q.filter(a::assignee_id.is_null()),

@@ -391,3 +391,110 @@ async fn services_without_documents_can_be_submitted_on_creation() {
     let body = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     assert!(field_codes(&body).iter().any(|(f, _)| f.starts_with("documents.")));
 }
+
+#[actix_web::test]
+async fn an_update_is_judged_by_caller_application_precondition_and_status_before_its_body() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (_, service) = app.test_service(&admin, "update-order").await;
+    let me = app.resident("order@example.mo").await;
+    let res = app.create_application(&me.token, &service, json!({})).await;
+    let etag = etag_of(&res);
+    let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let location = format!("/v1/applications/{id}");
+    let broken = |token: Option<&str>, path: &str, etag: Option<&str>| {
+        let mut req = app
+            .request(Method::PATCH, path)
+            .header("content-type", "application/json")
+            .body("{\"form_data\": [oops");
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(e) = etag {
+            req = req.header("If-Match", e);
+        }
+        req.send()
+    };
+
+    let res = broken(None, &location, None).await.unwrap();
+    assert_problem(res, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    let res = broken(Some(&admin.token), &location, None).await.unwrap();
+    assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
+    let res = broken(Some(&me.token), "/v1/applications/missing", None).await.unwrap();
+    assert_problem(res, StatusCode::NOT_FOUND, "not_found").await;
+    // A broken body without If-Match: the missing precondition is what the client must fix first.
+    let res = broken(Some(&me.token), &location, None).await.unwrap();
+    assert_problem(res, StatusCode::PRECONDITION_REQUIRED, "precondition_required").await;
+    let res = app
+        .request(Method::PATCH, &location)
+        .bearer_auth(&me.token)
+        .header("content-type", "text/plain")
+        .body("form_data")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, StatusCode::PRECONDITION_REQUIRED, "precondition_required").await;
+    let res = broken(Some(&me.token), &location, Some("\"999\"")).await.unwrap();
+    assert_problem(res, StatusCode::PRECONDITION_FAILED, "precondition_failed").await;
+    let res = broken(Some(&me.token), &location, Some(&etag)).await.unwrap();
+    assert_problem(res, StatusCode::BAD_REQUEST, "malformed_request").await;
+
+    // An application that no longer takes changes says so before its body is read.
+    let res = app
+        .request(Method::POST, &format!("{location}/withdraw"))
+        .bearer_auth(&me.token)
+        .send()
+        .await
+        .unwrap();
+    let withdrawn = etag_of(&res);
+    let res = broken(Some(&me.token), &location, Some(&withdrawn)).await.unwrap();
+    assert_problem(res, StatusCode::CONFLICT, "application_not_editable").await;
+    // Nothing was changed by any refused request.
+    let current: Value = app.get_as(&location, &me.token).await.json().await.unwrap();
+    assert_eq!((current["status"].as_str(), current["version"].as_i64()), (Some("withdrawn"), Some(2)));
+}
+
+#[actix_web::test]
+async fn a_stored_application_that_does_not_decode_is_an_error_never_an_empty_form() {
+    use diesel::prelude::*;
+    use qinaotong::db::schema::applications::dsl as a;
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (_, service) = app.test_service(&admin, "corrupt").await;
+    let me = app.resident("corrupt@example.mo").await;
+    let res = app.create_application(&me.token, &service, json!({"full_name": "Chan Tai Man"})).await;
+    let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let location = format!("/v1/applications/{id}");
+
+    for (column, value) in [("form_data", "[\"not\", \"an object\"]"), ("status", "lost")] {
+        let (key, v) = (id.clone(), value.to_owned());
+        app.db(move |c| {
+            let target = a::applications.find(key);
+            match column {
+                "form_data" => diesel::update(target).set(a::form_data.eq(v)).execute(c),
+                _ => diesel::update(target).set(a::status.eq(v)).execute(c),
+            }
+            .unwrap()
+        })
+        .await;
+        let body = assert_problem(
+            app.get_as(&location, &me.token).await,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+        )
+        .await;
+        assert!(!body.to_string().contains(value), "{column}: stored values stay out of answers");
+        let res = app.get_as("/v1/applications", &me.token).await;
+        assert_problem(res, StatusCode::INTERNAL_SERVER_ERROR, "internal").await;
+        // Put it right again for the next column.
+        let key = id.clone();
+        app.db(move |c| {
+            diesel::update(a::applications.find(key))
+                .set((a::form_data.eq("{\"full_name\": \"Chan Tai Man\"}"), a::status.eq("draft")))
+                .execute(c)
+                .unwrap()
+        })
+        .await;
+        assert_eq!(app.get_as(&location, &me.token).await.status(), 200);
+    }
+}

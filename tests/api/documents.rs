@@ -29,6 +29,11 @@ async fn uploads_are_judged_by_their_bytes_and_bounded_in_size() {
             .unwrap()
             .to_owned();
 
+    // A kind the service does not ask for.
+    let res = app.upload(&me.token, &id, "passport", "p.pdf", PDF.to_vec()).await;
+    let body = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_eq!(body["errors"][0]["field"], "kind");
+
     let png = [&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A][..], &[0u8; 64]].concat();
     let jpeg = [&[0xFF, 0xD8, 0xFF, 0xE0][..], &[1u8; 64]].concat();
     let heic = [&[0, 0, 0, 24][..], b"ftypheic", &[0u8; 32]].concat();
@@ -44,11 +49,11 @@ async fn uploads_are_judged_by_their_bytes_and_bounded_in_size() {
     assert_problem(res, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type").await;
     let res = app.upload(&me.token, &id, "photo", "big.pdf", [PDF, &vec![b' '; 70 * 1024]].concat()).await;
     assert_problem(res, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
-    let res = app.upload(&me.token, &id, "passport", "p.pdf", PDF.to_vec()).await;
-    let body = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-    assert_eq!(body["errors"][0]["field"], "kind");
     // The per-application cap.
     let res = app.upload(&me.token, &id, "photo", "p.pdf", PDF.to_vec()).await;
+    assert_problem(res, StatusCode::CONFLICT, "document_limit_reached").await;
+    // A full application is refused before the kind asked for is judged.
+    let res = app.upload(&me.token, &id, "passport", "p.pdf", PDF.to_vec()).await;
     assert_problem(res, StatusCode::CONFLICT, "document_limit_reached").await;
     // Refused uploads leave neither rows nor files behind.
     let list: Value =

@@ -1,0 +1,232 @@
+//! Documents of a resident's applications: typed by their own bytes, staged while received, recorded in
+//! the transaction that checks the application, stored under a name of ours, and read back only while
+//! they still match the SHA-256 taken at upload.
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::app::applications::{check_accepts_changes, form_of};
+use crate::app::caller::Resident;
+use crate::app::workflow;
+use crate::config::Config;
+use crate::db::Db;
+use crate::db::types::{new_id, now};
+use crate::domain::status::ApplicationStatus;
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::idempotency::{Created, Recorded};
+use crate::state::AppState;
+use crate::store::applications::{self as store, Document};
+
+/// The media type of a file from its first bytes; `None` for anything we do not accept.
+pub fn sniff(head: &[u8]) -> Option<&'static str> {
+    if head.starts_with(b"%PDF-") {
+        return Some("application/pdf");
+    }
+    if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        return Some("image/jpeg");
+    }
+    if head.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+        return Some("image/png");
+    }
+    if head.len() >= 12 && &head[4..8] == b"ftyp" {
+        let brand = &head[8..12];
+        if [b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"]
+            .iter()
+            .any(|b| brand == *b)
+        {
+            return Some("image/heic");
+        }
+    }
+    None
+}
+
+/// Where stored files live, each under its `storage_key`.
+pub fn directory(config: &Config) -> PathBuf {
+    config.data_dir.join("documents")
+}
+
+/// A file being received, in the staging folder: deleted when dropped unless it was moved into place.
+pub struct StagedFile {
+    path: PathBuf,
+    kept: bool,
+}
+
+impl StagedFile {
+    /// A new empty staged file, open for writing.
+    pub fn create(config: &Config) -> ApiResult<(Self, std::fs::File)> {
+        let staging = directory(config).join("tmp");
+        std::fs::create_dir_all(&staging).map_err(ApiError::internal)?;
+        let staged = Self { path: staging.join(new_id()), kept: false };
+        let file = std::fs::File::create(&staged.path).map_err(ApiError::internal)?;
+        Ok((staged, file))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for StagedFile {
+    fn drop(&mut self) {
+        if !self.kept {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// A received upload: the document kind asked for and the staged file, already judged by its bytes.
+pub struct Upload {
+    pub kind: String,
+    pub file: StagedFile,
+    pub original_name: String,
+    pub size_bytes: i64,
+    /// Hex SHA-256 of the content.
+    pub sha256: String,
+    pub content_type: &'static str,
+}
+
+/// Not found unless the application is the caller's. Checked before a body of megabytes is read.
+pub async fn check_owner(db: &Db, caller: &Resident, application_id: &str) -> ApiResult<()> {
+    let (id, owner) = (application_id.to_owned(), caller.id.clone());
+    db.run(move |conn| Ok(store::find_for_resident(conn, &id, &owner).map(|_| ())?)).await
+}
+
+/// Adds a document to a draft or to an application awaiting information; the application's version
+/// changes. `respond` turns the document and the new version into the 201 answer that an idempotent
+/// retry gets again. The file reaches its place before the commit and is removed if the commit fails.
+pub async fn upload(
+    state: &AppState,
+    caller: Resident,
+    application_id: String,
+    upload: Upload,
+    record: Option<Recorded>,
+    respond: impl FnOnce(&Document, i32) -> ApiResult<Created> + Send + 'static,
+) -> ApiResult<Created> {
+    let cap = state.config.max_documents_per_application as i64;
+    let storage_key = new_id();
+    let stored = directory(&state.config).join(&storage_key);
+    let Upload { kind, mut file, original_name, size_bytes, sha256, content_type } = upload;
+    let (staged, target) = (file.path.clone(), stored.clone());
+    let result = state
+        .db
+        .write(move |conn| {
+            let app = store::find_for_resident(conn, &application_id, &caller.id)?;
+            check_accepts_changes(&app, "takes no documents")?;
+            if store::count_documents(conn, &app.id)? >= cap {
+                return Err(ApiError::conflict(
+                    ErrorCode::DocumentLimitReached,
+                    format!("an application holds at most {cap} documents"),
+                ));
+            }
+            let def = form_of(conn, &app.service_id, app.service_version)?;
+            if def.document_kind(&kind).is_none() {
+                let kinds: Vec<&str> = def.documents.iter().map(|d| d.kind.as_str()).collect();
+                return Err(ApiError::field(
+                    "kind",
+                    "invalid_option",
+                    format!("kind must be one of: {}", kinds.join(", ")),
+                ));
+            }
+            let t = now();
+            let doc = Document {
+                id: new_id(),
+                application_id: app.id.clone(),
+                kind,
+                original_name,
+                content_type: content_type.into(),
+                size_bytes,
+                sha256,
+                storage_key,
+                uploaded_by: caller.id,
+                created_at: t,
+            };
+            store::insert_document(conn, &doc)?;
+            let mut next = app.clone();
+            next.version += 1;
+            next.updated_at = t;
+            if !store::save_if_version(conn, &next, app.version)? {
+                return Err(ApiError::precondition_failed());
+            }
+            // The organisation asked for more: tell it something arrived. Drafts are not its business yet.
+            if app.status == ApplicationStatus::NeedsInfo {
+                workflow::queue_webhook(
+                    conn,
+                    &next,
+                    "application.document_added",
+                    serde_json::json!({"document_id": doc.id, "kind": doc.kind}),
+                )?;
+            }
+            let created = respond(&doc, next.version)?;
+            created.remember(conn, record.as_ref())?;
+            std::fs::rename(&staged, &target).map_err(ApiError::internal)?;
+            Ok(created)
+        })
+        .await;
+    match result {
+        Ok(created) => {
+            file.kept = true;
+            Ok(created)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&stored);
+            Err(e)
+        }
+    }
+}
+
+/// The documents of one of the caller's applications, oldest first.
+pub async fn list(db: &Db, caller: Resident, application_id: String) -> ApiResult<Vec<Document>> {
+    db.run(move |conn| {
+        let app = store::find_for_resident(conn, &application_id, &caller.id)?;
+        Ok(store::list_documents(conn, &app.id)?)
+    })
+    .await
+}
+
+/// A document of one of the caller's applications and its verified content.
+pub async fn download(
+    state: &AppState,
+    caller: Resident,
+    application_id: String,
+    document_id: String,
+) -> ApiResult<(Document, Vec<u8>)> {
+    let doc = state
+        .db
+        .run(move |conn| {
+            let app = store::find_for_resident(conn, &application_id, &caller.id)?;
+            Ok(store::find_document(conn, &app.id, &document_id)?)
+        })
+        .await?;
+    let bytes = content(&state.config, &doc).await?;
+    Ok((doc, bytes))
+}
+
+/// The stored bytes of a document. A file that no longer matches the SHA-256 taken at upload is never
+/// served: that is a 500, logged, with no path in the answer.
+pub async fn content(config: &Config, doc: &Document) -> ApiResult<Vec<u8>> {
+    let path = directory(config).join(&doc.storage_key);
+    let bytes = tokio::task::spawn_blocking(move || std::fs::read(path))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    if hex::encode(Sha256::digest(&bytes)) != doc.sha256 {
+        return Err(ApiError::internal(format!("document {} does not match its checksum", doc.id)));
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_typed_by_their_first_bytes() {
+        assert_eq!(sniff(b"%PDF-1.7\n"), Some("application/pdf"));
+        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("image/jpeg"));
+        assert_eq!(sniff(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]), Some("image/png"));
+        assert_eq!(sniff(&[&[0, 0, 0, 24][..], b"ftypmif1"].concat()), Some("image/heic"));
+        assert_eq!(sniff(&[&[0, 0, 0, 24][..], b"ftypisom"].concat()), None);
+        assert_eq!(sniff(b"just some text"), None);
+    }
+}
