@@ -243,12 +243,25 @@ pub fn purge(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
 
 /// An idempotent create, resolved before the create does any work: a replay is answered from the
 /// stored first answer without hashing, looking up or writing anything.
-pub struct Create(Begin);
+pub struct Create(Start);
+
+enum Start {
+    Begun(Begin),
+    /// Looked up when the create runs: only then has every extractor, the body's included, finished.
+    /// Extractors of one handler are polled side by side, so at extraction time the body may still be
+    /// arriving and its fingerprint unknown.
+    OnRun(HttpRequest),
+}
 
 impl Create {
     /// A create without idempotency (no key, or a request that cannot succeed).
     pub fn none() -> Self {
-        Self(Begin::None)
+        Self(Start::Begun(Begin::None))
+    }
+
+    /// The create of this JSON request, looked up for its caller when [`Create::run`] starts.
+    pub fn of_json_request(req: HttpRequest) -> Self {
+        Self(Start::OnRun(req))
     }
 
     /// Looks the request's key up for `owner` and `operation`.
@@ -259,7 +272,31 @@ impl Create {
         operation: impl Into<String>,
         fingerprint: String,
     ) -> ApiResult<Self> {
-        begin(req, state, owner, operation, fingerprint).await.map(Self)
+        begin(req, state, owner, operation, fingerprint).await.map(|b| Self(Start::Begun(b)))
+    }
+
+    /// The key lookup of a JSON create, scoped by the caller (or, for anonymous creates, the client's
+    /// address, so one client's key cannot replay another's answer) and the operation. A body that did
+    /// not parse creates nothing, so it needs no lookup.
+    async fn begin_json(req: HttpRequest) -> ApiResult<Begin> {
+        use actix_web::HttpMessage;
+        let state = req
+            .app_data::<actix_web::web::Data<AppState>>()
+            .cloned()
+            .ok_or_else(|| ApiError::internal("application state missing"))?;
+        let operation = req
+            .extensions()
+            .get::<crate::http::Operation>()
+            .map(|o| o.id.clone())
+            .ok_or_else(|| ApiError::internal("create without a documented operation"))?;
+        if req.extensions().get::<RawBody>().is_none() {
+            return Ok(Begin::None);
+        }
+        let owner = match req.extensions().get::<crate::auth::Principal>() {
+            Some(p) => p.id.clone(),
+            None => format!("anonymous:{}", crate::context::client_ip(&req, &state.config.trusted_proxies)),
+        };
+        begin(&req, &state, &owner, operation, json_fingerprint(&req)).await
     }
 
     /// Replays the first answer, or runs `create` with the record its transaction must store (via
@@ -269,7 +306,11 @@ impl Create {
         F: FnOnce(Option<Recorded>) -> Fut,
         Fut: std::future::Future<Output = ApiResult<Created>>,
     {
-        match self.0 {
+        let begun = match self.0 {
+            Start::Begun(b) => b,
+            Start::OnRun(req) => Self::begin_json(req).await?,
+        };
+        match begun {
             Begin::Replay(res) => Ok(res),
             Begin::Fresh(guard) => {
                 let created = create(Some(guard.record())).await?;

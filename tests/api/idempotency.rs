@@ -164,3 +164,48 @@ async fn concurrent_duplicates_create_one_application() {
     let mine: Value = app.get_as("/v1/applications", &me.token).await.json().await.unwrap();
     assert_eq!(mine["items"].as_array().unwrap().len(), 1);
 }
+
+/// Sends a JSON POST whose body follows its headers only after a pause, as over a slow link, and
+/// answers the status line, the lower-cased headers and the body.
+async fn post_slowly(
+    app: &crate::helpers::TestApp,
+    path: &str,
+    token: &str,
+    key: &str,
+    body: &str,
+) -> (String, String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = app.address.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&host).await.unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\nIdempotency-Key: {key}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.flush().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    stream.write_all(body.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    let (status, headers) = head.split_once("\r\n").unwrap();
+    (status.to_owned(), headers.to_ascii_lowercase(), body.to_owned())
+}
+
+#[actix_web::test]
+async fn a_retried_note_is_stored_once_however_its_body_arrives() {
+    let app = crate::helpers::spawn_demo().await;
+    let resident = app.session(qinaotong::seed::DEMO_RESIDENT.0, qinaotong::seed::DEMO_RESIDENT.2).await;
+    let (id, _) = app.submit_demo_booking(&resident.token).await;
+    let officer = app.session("officer.lei@hq-entry-exit.example", qinaotong::seed::DEMO_PASSWORD).await;
+    let path = format!("/v1/org/applications/{id}/notes");
+    // The body is still on its way while the handler's other extractors run.
+    let note = || post_slowly(&app, &path, &officer.token, "note-1", r#"{"text": "checked"}"#);
+    let (status, _, first) = note().await;
+    assert!(status.contains(" 201 "), "{status}");
+    let (status, headers, again) = note().await;
+    assert!(status.contains(" 201 "), "{status}");
+    assert!(headers.contains("idempotent-replayed: true"), "{headers}");
+    assert_eq!(again, first);
+}
