@@ -6,4 +6,5 @@
 pub mod caller;
 pub mod org_applications;
 pub mod precondition;
+pub mod webhooks;
 pub mod workflow;
