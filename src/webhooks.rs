@@ -95,7 +95,7 @@ async fn deliver(state: &web::Data<AppState>, job: Job) {
         }
     };
     let attempt_no = job.attempts + 1;
-    let outcome = if endpoint.status == store::ACTIVE {
+    let outcome = if endpoint.is_active() {
         send(state, &endpoint, &job).await
     } else {
         Err("endpoint disabled".into())
@@ -103,17 +103,22 @@ async fn deliver(state: &web::Data<AppState>, job: Job) {
     let t = now();
     let last = attempt_no as u32 >= state.config.webhook_max_attempts;
     let (status, response_status, error, gone) = match outcome {
-        Ok(code) if (200..300).contains(&code) => ("delivered", Some(code as i32), None, false),
-        Ok(410) => ("failed", Some(410), Some("410 Gone: the endpoint is disabled".to_owned()), true),
+        Ok(code) if (200..300).contains(&code) => (store::DELIVERED, Some(code as i32), None, false),
+        Ok(410) => (store::FAILED, Some(410), Some("410 Gone: the endpoint is disabled".to_owned()), true),
         Ok(code) => (
-            if last { "failed" } else { "pending" },
+            if last { store::FAILED } else { store::PENDING },
             Some(code as i32),
             Some(format!("answered {code}")),
             false,
         ),
-        Err(e) => (if last { "failed" } else { "pending" }, None, Some(e.chars().take(300).collect()), false),
+        Err(e) => (
+            if last { store::FAILED } else { store::PENDING },
+            None,
+            Some(e.chars().take(300).collect()),
+            false,
+        ),
     };
-    let next_attempt_at = (status == "pending").then(|| {
+    let next_attempt_at = (status == store::PENDING).then(|| {
         let delay = backoff(attempt_no as u32, state.config.webhook_retry_base);
         t + Duration::milliseconds(delay.as_millis() as i64)
     });

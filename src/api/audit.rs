@@ -39,6 +39,13 @@ fn spec(operation_id: &str) -> Option<Spec> {
         "addApplicationNote" => ("application.note", Path("application", "application_id")),
         "downloadOrgDocument" => ("document.download", Path("document", "document_id")),
         "listOrgStaff" => ("staff.list", None),
+        // The created endpoint's id is known only inside the use case, which sets it as the target.
+        "createWebhookEndpoint" => ("webhook.create", None),
+        "listWebhookEndpoints" => ("webhook.list", None),
+        "deleteWebhookEndpoint" => ("webhook.delete", Path("webhook_endpoint", "endpoint_id")),
+        "rotateWebhookSecret" => ("webhook.rotate_secret", Path("webhook_endpoint", "endpoint_id")),
+        "listWebhookDeliveries" => ("webhook.list_deliveries", Path("webhook_endpoint", "endpoint_id")),
+        "redeliverWebhook" => ("webhook.redeliver", Path("webhook_endpoint", "endpoint_id")),
         _ => return Option::None,
     };
     Some(Spec { action, target })
@@ -139,7 +146,18 @@ mod tests {
                 assert!(path.contains(&format!("{{{param}}}")), "{id}: {path} has no {{{param}}}");
             }
         }
-        for op in ["listOrgApplications", "transitionApplication", "downloadOrgDocument", "listOrgStaff"] {
+        for op in [
+            "listOrgApplications",
+            "transitionApplication",
+            "downloadOrgDocument",
+            "listOrgStaff",
+            "createWebhookEndpoint",
+            "listWebhookEndpoints",
+            "deleteWebhookEndpoint",
+            "rotateWebhookSecret",
+            "listWebhookDeliveries",
+            "redeliverWebhook",
+        ] {
             assert!(ids.iter().any(|i| i == op) && spec(op).is_some(), "{op}");
         }
     }

@@ -1,36 +1,22 @@
 //! Webhook endpoints of API clients: register, list, delete, rotate the secret, inspect deliveries,
-//! send an event again.
+//! send an event again. Rules live in `app::webhooks`; every request here is audited by `api::audit`.
 
-use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::pagination::{Page, PageParams, page, time_key};
-use crate::audit::{Audit, audited};
-use crate::auth::{Principal, Role};
-use crate::context::RequestContext;
-use crate::db::schema::webhook_endpoints as we;
-use crate::db::types::{new_id, now, utc};
-use crate::domain::FieldError;
-use crate::domain::webhook::{EVENT_TYPES, new_secret};
+use crate::app::caller::WebhookClient;
+use crate::app::webhooks::{self as hooks, NewEndpoint};
+use crate::audit::AuditTrail;
+use crate::db::types::utc;
+use crate::domain::webhook::EVENT_TYPES;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::json::Json;
-use crate::idempotency::{self, Created};
+use crate::idempotency::{Create, Created};
 use crate::state::AppState;
-use crate::store::webhooks::{self as store, Attempt, Endpoint};
-
-const SCOPE: &str = "webhooks:manage";
-
-/// The caller as an API client allowed to manage webhooks: (client_id, organisation).
-fn client(p: &Principal) -> ApiResult<(String, String)> {
-    if p.role != Role::Client {
-        return Err(ApiError::forbidden("webhooks belong to API clients"));
-    }
-    let org = p.organisation(SCOPE)?.to_owned();
-    Ok((p.id.clone(), org))
-}
+use crate::store::webhooks::{Attempt, Endpoint};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(example = json!({"url": "https://cases.bayview.example/hooks/qinaotong", "event_types": ["application.submitted"]}))]
@@ -57,44 +43,16 @@ pub struct EndpointView {
 
 impl EndpointView {
     fn new(e: Endpoint, with_secret: bool) -> Self {
-        let types = if e.event_types.is_empty() {
-            EVENT_TYPES.iter().map(|t| (*t).to_owned()).collect()
-        } else {
-            e.event_types.split(' ').map(str::to_owned).collect()
-        };
         Self {
+            event_types: e.event_type_list(&EVENT_TYPES),
             id: e.id,
             url: e.url,
-            event_types: types,
             status: e.status,
             disabled_reason: e.disabled_reason,
             created_at: utc(e.created_at),
             secret: with_secret.then_some(e.secret),
         }
     }
-}
-
-async fn check_url(state: &AppState, raw: &str) -> ApiResult<String> {
-    let bad = |code: &str, msg: String| ApiError::field("url", code, msg);
-    let url = reqwest::Url::parse(raw.trim())
-        .map_err(|_| bad("invalid_url", "url must be an absolute http(s) URL".into()))?;
-    let https_only = state.config.is_production();
-    match url.scheme() {
-        "https" => {}
-        "http" if !https_only => {}
-        _ => return Err(bad("invalid_url", "url must use https".into())),
-    }
-    if !url.username().is_empty() || url.password().is_some() || raw.len() > 2000 || url.host_str().is_none()
-    {
-        return Err(bad(
-            "invalid_url",
-            "url must have a host, no credentials and at most 2000 characters".into(),
-        ));
-    }
-    crate::webhooks::resolve(&url, state.config.webhook_allow_private)
-        .await
-        .map_err(|e| bad("forbidden_address", e))?;
-    Ok(url.to_string())
 }
 
 /// Register a webhook endpoint
@@ -114,70 +72,19 @@ async fn check_url(state: &AppState, raw: &str) -> ApiResult<String> {
 )]
 #[post("/webhooks/endpoints")]
 pub async fn create_webhook_endpoint(
-    req: HttpRequest,
+    caller: WebhookClient,
     state: web::Data<AppState>,
-    p: Principal,
-    ctx: RequestContext,
+    trail: AuditTrail,
     body: Json<CreateEndpoint>,
+    create: Create,
 ) -> ApiResult<HttpResponse> {
-    let (client_id, org) = client(&p)?;
-    let audit = Audit::by(&p, &ctx, "webhook.create");
-    let st = state.clone();
-    audited(state.clone(), audit.clone(), async move {
-        let body = body.0;
-        let mut errors = Vec::new();
-        let mut types: Vec<String> = Vec::new();
-        for (i, t) in body.event_types.clone().unwrap_or_default().iter().enumerate() {
-            if !EVENT_TYPES.contains(&t.as_str()) {
-                errors.push(FieldError::new(
-                    format!("event_types[{i}]"),
-                    "invalid_option",
-                    format!("unknown event type {t:?}"),
-                ));
-            } else if !types.contains(t) {
-                types.push(t.clone());
-            }
-        }
-        if body.event_types.as_ref().is_some_and(Vec::is_empty) {
-            errors.push(FieldError::new(
-                "event_types",
-                "required",
-                "omit event_types for all of them, or name at least one",
-            ));
-        }
-        if !errors.is_empty() {
-            return Err(ApiError::validation(errors));
-        }
-        let url = check_url(&st, &body.url).await?;
-        let t = now();
-        let endpoint = Endpoint {
-            id: new_id(),
-            organisation_id: org,
-            client_id: client_id.clone(),
-            url,
-            event_types: types.join(" "),
-            secret: new_secret(),
-            status: store::ACTIVE.into(),
-            disabled_reason: None,
-            created_at: t,
-            updated_at: t,
-        };
-        let fp = idempotency::json_fingerprint(&req);
-        let db = st.db.clone();
-        idempotency::run(&req, &st, &client_id, "createWebhookEndpoint", fp, |record| async move {
-            db.write(move |conn| {
-                store::insert_endpoint(conn, &endpoint)?;
-                audit.target("webhook_endpoint", &endpoint.id).result(201).write(conn)?;
-                let location = format!("/v1/webhooks/endpoints/{}/deliveries", endpoint.id);
-                let created = Created::new(location, None, &EndpointView::new(endpoint, true))?;
-                created.remember(conn, record.as_ref())?;
-                Ok(created)
-            })
-            .await
-        })
-        .await
-    })
-    .await
+    let input = NewEndpoint { url: body.0.url, event_types: body.0.event_types };
+    create.run(|record| hooks::create(&state, caller, input, record, trail, endpoint_created)).await
+}
+
+fn endpoint_created(endpoint: &Endpoint) -> ApiResult<Created> {
+    let location = format!("/v1/webhooks/endpoints/{}/deliveries", endpoint.id);
+    Created::new(location, None, &EndpointView::new(endpoint.clone(), true))
 }
 
 /// List the client's webhook endpoints
@@ -188,9 +95,11 @@ pub async fn create_webhook_endpoint(
     responses((status = 200, description = "The endpoints, oldest first, without secrets.", body = Page<EndpointView>))
 )]
 #[get("/webhooks/endpoints")]
-pub async fn list_webhook_endpoints(state: web::Data<AppState>, p: Principal) -> ApiResult<HttpResponse> {
-    let (client_id, _) = client(&p)?;
-    let rows = state.db.run(move |conn| Ok(store::list_endpoints(conn, &client_id)?)).await?;
+pub async fn list_webhook_endpoints(
+    caller: WebhookClient,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let rows = hooks::list(&state.db, caller).await?;
     let items: Vec<EndpointView> = rows.into_iter().map(|e| EndpointView::new(e, false)).collect();
     Ok(HttpResponse::Ok().json(Page { items, next_cursor: None }))
 }
@@ -210,27 +119,13 @@ pub async fn list_webhook_endpoints(state: web::Data<AppState>, p: Principal) ->
 )]
 #[delete("/webhooks/endpoints/{endpoint_id}")]
 pub async fn delete_webhook_endpoint(
+    caller: WebhookClient,
     state: web::Data<AppState>,
-    p: Principal,
-    ctx: RequestContext,
+    trail: AuditTrail,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let (client_id, _) = client(&p)?;
-    let id = path.into_inner();
-    let audit = Audit::by(&p, &ctx, "webhook.delete").target("webhook_endpoint", &id);
-    audited(state.clone(), audit.clone(), async move {
-        state
-            .db
-            .write(move |conn| {
-                store::find_endpoint(conn, &id, &client_id)?;
-                diesel::delete(we::table.find(&id)).execute(conn)?;
-                audit.result(204).write(conn)?;
-                Ok(())
-            })
-            .await?;
-        Ok(HttpResponse::NoContent().finish())
-    })
-    .await
+    hooks::delete(&state.db, caller, path.into_inner(), trail).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Give a webhook endpoint a new secret
@@ -248,33 +143,15 @@ pub async fn delete_webhook_endpoint(
 )]
 #[post("/webhooks/endpoints/{endpoint_id}/rotate-secret")]
 pub async fn rotate_webhook_secret(
+    caller: WebhookClient,
     state: web::Data<AppState>,
-    p: Principal,
-    ctx: RequestContext,
+    trail: AuditTrail,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let (client_id, _) = client(&p)?;
-    let id = path.into_inner();
-    let audit = Audit::by(&p, &ctx, "webhook.rotate_secret").target("webhook_endpoint", &id);
-    audited(state.clone(), audit.clone(), async move {
-        let endpoint = state
-            .db
-            .write(move |conn| {
-                let mut e = store::find_endpoint(conn, &id, &client_id)?;
-                e.secret = new_secret();
-                e.updated_at = now();
-                diesel::update(we::table.find(&id))
-                    .set((we::secret.eq(&e.secret), we::updated_at.eq(e.updated_at)))
-                    .execute(conn)?;
-                audit.write(conn)?;
-                Ok(e)
-            })
-            .await?;
-        Ok(HttpResponse::Ok()
-            .insert_header(("Cache-Control", "no-store"))
-            .json(EndpointView::new(endpoint, true)))
-    })
-    .await
+    let endpoint = hooks::rotate_secret(&state.db, caller, path.into_inner(), trail).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(EndpointView::new(endpoint, true)))
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -321,21 +198,15 @@ impl From<Attempt> for DeliveryView {
 )]
 #[get("/webhooks/endpoints/{endpoint_id}/deliveries")]
 pub async fn list_webhook_deliveries(
+    caller: WebhookClient,
     state: web::Data<AppState>,
-    p: Principal,
     path: web::Path<String>,
     q: web::Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
-    let (client_id, _) = client(&p)?;
-    let id = path.into_inner();
-    let (limit, after) = (q.limit()?, q.time_cursor()?);
-    let rows = state
-        .db
-        .run(move |conn| {
-            store::find_endpoint(conn, &id, &client_id)?;
-            Ok(store::list_attempts(conn, &id, after, limit + 1)?)
-        })
-        .await?;
+    let window = q.limit().and_then(|limit| Ok((limit, q.time_cursor()?)));
+    let rows = hooks::deliveries(&state.db, caller, path.into_inner(), window).await?;
+    // The use case answered, so the limit was valid.
+    let limit = q.limit()?;
     Ok(HttpResponse::Ok().json(page(
         rows,
         limit,
@@ -374,43 +245,13 @@ pub struct Redelivery {
 )]
 #[post("/webhooks/endpoints/{endpoint_id}/redeliver")]
 pub async fn redeliver_webhook(
+    caller: WebhookClient,
     state: web::Data<AppState>,
-    p: Principal,
-    ctx: RequestContext,
+    trail: AuditTrail,
     path: web::Path<String>,
-    body: Json<RedeliverRequest>,
+    body: Result<Json<RedeliverRequest>, ApiError>,
 ) -> ApiResult<HttpResponse> {
-    let (client_id, _) = client(&p)?;
-    let id = path.into_inner();
-    let event_id = body.0.event_id;
-    let audit = Audit::by(&p, &ctx, "webhook.redeliver").target("webhook_endpoint", &id);
-    audited(state.clone(), audit.clone(), async move {
-        let event = event_id.clone();
-        state
-            .db
-            .write(move |conn| {
-                let endpoint = store::find_endpoint(conn, &id, &client_id)?;
-                if endpoint.status != store::ACTIVE {
-                    return Err(ApiError::conflict(
-                        crate::error::ErrorCode::EndpointDisabled,
-                        "the endpoint is disabled; register it again",
-                    ));
-                }
-                let job = store::job_for_event(conn, &id, &event)?.ok_or_else(ApiError::not_found)?;
-                store::insert_job(
-                    conn,
-                    &id,
-                    &job.event_id,
-                    &job.event_type,
-                    &job.application_id,
-                    &job.payload,
-                    now(),
-                )?;
-                audit.result(202).write(conn)?;
-                Ok(())
-            })
-            .await?;
-        Ok(HttpResponse::Accepted().json(Redelivery { event_id, status: "pending".into() }))
-    })
-    .await
+    let event_id = body.map(|b| b.0.event_id);
+    let event_id = hooks::redeliver(&state.db, caller, path.into_inner(), event_id, trail).await?;
+    Ok(HttpResponse::Accepted().json(Redelivery { event_id, status: "pending".into() }))
 }

@@ -9,4 +9,5 @@ pub mod documents;
 pub mod notifications;
 pub mod org_applications;
 pub mod precondition;
+pub mod webhooks;
 pub mod workflow;

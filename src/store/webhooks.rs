@@ -7,8 +7,14 @@ use crate::db::DbConn;
 use crate::db::schema::{webhook_attempts as wa, webhook_endpoints as we, webhook_jobs as wj};
 use crate::db::types::new_id;
 
+/// Endpoint states: `active`, or `disabled` (the receiver answered 410 Gone, or its client was revoked).
 pub const ACTIVE: &str = "active";
 pub const DISABLED: &str = "disabled";
+
+/// Job and attempt states: `pending` (will be tried again), `delivered`, `failed` (given up).
+pub const PENDING: &str = "pending";
+pub const DELIVERED: &str = "delivered";
+pub const FAILED: &str = "failed";
 
 #[derive(Debug, Clone, Queryable, Insertable)]
 #[diesel(table_name = we)]
@@ -27,6 +33,19 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
+    pub fn is_active(&self) -> bool {
+        self.status == ACTIVE
+    }
+
+    /// The subscribed event types; an empty column means all of them.
+    pub fn event_type_list(&self, all: &[&str]) -> Vec<String> {
+        if self.event_types.is_empty() {
+            all.iter().map(|t| (*t).to_owned()).collect()
+        } else {
+            self.event_types.split(' ').map(str::to_owned).collect()
+        }
+    }
+
     pub fn wants(&self, event_type: &str) -> bool {
         self.event_types.is_empty() || self.event_types.split(' ').any(|t| t == event_type)
     }
@@ -77,6 +96,41 @@ pub fn list_endpoints(conn: &mut DbConn, client_id: &str) -> QueryResult<Vec<End
     we::table.filter(we::client_id.eq(client_id)).order((we::created_at.asc(), we::id.asc())).load(conn)
 }
 
+/// Deletes an endpoint of this API client with its jobs and attempts; false if it has no such endpoint.
+pub fn delete_endpoint(conn: &mut DbConn, id: &str, client_id: &str) -> QueryResult<bool> {
+    let n = diesel::delete(we::table.find(id).filter(we::client_id.eq(client_id))).execute(conn)?;
+    Ok(n > 0)
+}
+
+/// Replaces the signing secret of an endpoint of this API client and returns the endpoint as stored.
+pub fn set_secret(
+    conn: &mut DbConn,
+    id: &str,
+    client_id: &str,
+    secret: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Endpoint> {
+    diesel::update(we::table.find(id).filter(we::client_id.eq(client_id)))
+        .set((we::secret.eq(secret), we::updated_at.eq(now)))
+        .execute(conn)?;
+    find_endpoint(conn, id, client_id)
+}
+
+/// Disables every endpoint of an API client (when the client is revoked).
+pub fn disable_client_endpoints(
+    conn: &mut DbConn,
+    client_id: &str,
+    reason: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let ids: Vec<String> = we::table.filter(we::client_id.eq(client_id)).select(we::id).load(conn)?;
+    for id in ids {
+        disable_endpoint(conn, &id, reason, now)?;
+    }
+    Ok(())
+}
+
+/// Any endpoint, for the delivery worker.
 pub fn endpoint(conn: &mut DbConn, id: &str) -> QueryResult<Endpoint> {
     we::table.find(id).first(conn)
 }
@@ -122,7 +176,7 @@ pub fn insert_job(
         application_id: application_id.to_owned(),
         payload: payload.to_owned(),
         attempts: 0,
-        status: "pending".into(),
+        status: PENDING.into(),
         next_attempt_at: now,
         leased_until: None,
         created_at: now,
@@ -145,7 +199,7 @@ pub fn lease_due(
     let blocked = earlier
         .filter(earlier.field(wj::endpoint_id).eq(wj::endpoint_id))
         .filter(earlier.field(wj::application_id).eq(wj::application_id))
-        .filter(earlier.field(wj::status).eq("pending"))
+        .filter(earlier.field(wj::status).eq(PENDING))
         .filter(
             earlier
                 .field(wj::created_at)
@@ -153,7 +207,7 @@ pub fn lease_due(
                 .or(earlier.field(wj::created_at).eq(wj::created_at).and(earlier.field(wj::id).lt(wj::id))),
         );
     let due = wj::table
-        .filter(wj::status.eq("pending"))
+        .filter(wj::status.eq(PENDING))
         .filter(wj::next_attempt_at.le(now))
         .filter(wj::leased_until.is_null().or(wj::leased_until.lt(now)))
         .filter(diesel::dsl::not(diesel::dsl::exists(blocked)))
@@ -173,11 +227,10 @@ pub fn lease_due(
 /// Records one attempt and moves the job on: delivered, failed for good, or pending again at `next`.
 pub fn record_attempt(conn: &mut DbConn, job: &Job, attempt: &Attempt) -> QueryResult<()> {
     diesel::insert_into(wa::table).values(attempt).execute(conn)?;
-    let status = if attempt.status == "pending" { "pending" } else { attempt.status.as_str() };
     diesel::update(wj::table.find(&job.id))
         .set((
             wj::attempts.eq(attempt.attempt),
-            wj::status.eq(status),
+            wj::status.eq(&attempt.status),
             wj::next_attempt_at.eq(attempt.next_attempt_at.unwrap_or(attempt.attempted_at)),
             wj::leased_until.eq(None::<NaiveDateTime>),
         ))
@@ -190,8 +243,8 @@ pub fn disable_endpoint(conn: &mut DbConn, id: &str, reason: &str, now: NaiveDat
         .set((we::status.eq(DISABLED), we::disabled_reason.eq(Some(reason)), we::updated_at.eq(now)))
         .execute(conn)?;
     // Nothing more goes to a disabled endpoint.
-    diesel::update(wj::table.filter(wj::endpoint_id.eq(id)).filter(wj::status.eq("pending")))
-        .set(wj::status.eq("failed"))
+    diesel::update(wj::table.filter(wj::endpoint_id.eq(id)).filter(wj::status.eq(PENDING)))
+        .set(wj::status.eq(FAILED))
         .execute(conn)?;
     Ok(())
 }

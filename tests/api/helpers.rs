@@ -108,15 +108,22 @@ impl TestApp {
 
     /// A second instance over the same database and data folder, as behind a load balancer.
     pub async fn sibling(&self) -> TestApp {
-        let app =
-            Application::build_with_workers(self.config.clone(), Some(1)).await.expect("sibling starts");
+        self.sibling_with(|_| {}).await
+    }
+
+    /// A second instance over the same database, whose configuration `adjust` may change first (as
+    /// during a rolling change of settings).
+    pub async fn sibling_with(&self, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let mut config = self.config.clone();
+        adjust(&mut config);
+        let app = Application::build_with_workers(config.clone(), Some(1)).await.expect("sibling starts");
         let address = format!("http://127.0.0.1:{}", app.port());
         let (handle, state) = (app.handle(), app.state());
         actix_web::rt::spawn(app.run_until_stopped());
         TestApp {
             address,
             client: self.client.clone(),
-            config: self.config.clone(),
+            config,
             state,
             handle,
             _data_dir: None,

@@ -74,10 +74,19 @@ fn verify(secret: &str, r: &Received) -> bool {
 }
 
 async fn client_of(app: &TestApp, org: &str) -> String {
+    client_with(app, org, &["applications:read", "applications:write", "webhooks:manage"]).await
+}
+
+/// A token of a new API client of `org` with these scopes.
+async fn client_with(app: &TestApp, org: &str, scopes: &[&str]) -> String {
     let admin = app.admin().await;
     let created: Value = app
-        .send_json(Method::POST, "/v1/admin/api-clients", Some(&admin.token),
-            &json!({"organisation_id": org, "name": "Case system", "scopes": ["applications:read", "applications:write", "webhooks:manage"]}))
+        .send_json(
+            Method::POST,
+            "/v1/admin/api-clients",
+            Some(&admin.token),
+            &json!({"organisation_id": org, "name": "Case system", "scopes": scopes}),
+        )
         .await
         .json()
         .await
@@ -321,4 +330,189 @@ async fn two_instances_never_send_the_same_attempt_twice() {
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), expected, "each event exactly once");
+}
+
+#[actix_web::test]
+async fn a_replayed_create_answers_from_the_first_answer_without_checking_the_url_again() {
+    let app = TestApp::spawn_with(|c| {
+        c.demo_data = true;
+        c.webhook_allow_private = true;
+    })
+    .await;
+    // Behind the same load balancer, an instance that no longer lets webhooks reach loopback addresses.
+    let strict = app.sibling_with(|c| c.webhook_allow_private = false).await;
+    let org = app.org_id("hq-entry-exit").await;
+    let token = client_of(&app, &org).await;
+    let body = json!({"url": "http://127.0.0.1:9/hook", "event_types": ["application.submitted"]});
+    let create = |on: &TestApp| {
+        on.request(Method::POST, "/v1/webhooks/endpoints")
+            .bearer_auth(&token)
+            .header("Idempotency-Key", "hook-1")
+            .json(&body)
+            .send()
+    };
+    let first = create(&app).await.unwrap();
+    assert_eq!(first.status(), 201);
+    let location = first.headers()["location"].clone();
+    let first: Value = first.json().await.unwrap();
+
+    // The retry is answered from the stored answer before any address check: it would fail now.
+    let again = create(&strict).await.unwrap();
+    assert_eq!(again.status(), 201, "{:?}", again.text().await);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(again.headers()["location"], location);
+    assert_eq!(again.json::<Value>().await.unwrap(), first);
+    let listed: Value = strict.get_as("/v1/webhooks/endpoints", &token).await.json().await.unwrap();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1, "the replay created nothing");
+
+    // Without the key the same request is checked, and refused there.
+    let res = strict.send_json(Method::POST, "/v1/webhooks/endpoints", Some(&token), &body).await;
+    let problem = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["code"], "forbidden_address");
+}
+
+#[actix_web::test]
+async fn the_caller_then_the_endpoint_then_its_state_come_before_the_request() {
+    let app = TestApp::spawn_with(|c| {
+        c.demo_data = true;
+        c.webhook_allow_private = true;
+    })
+    .await;
+    let org = app.org_id("hq-entry-exit").await;
+    let token = client_of(&app, &org).await;
+    let reader = client_with(&app, &org, &["applications:read"]).await;
+    let officer = app.session("officer.lei@hq-entry-exit.example", qinaotong::seed::DEMO_PASSWORD).await;
+    let broken = |path: &str, token: &str| {
+        app.request(Method::POST, path)
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body("[oops")
+            .send()
+    };
+
+    // Who may call is decided before the body is read.
+    for t in [&officer.token, &reader] {
+        let res = broken("/v1/webhooks/endpoints", t).await.unwrap();
+        assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
+    }
+    let res = broken("/v1/webhooks/endpoints", &token).await.unwrap();
+    assert_problem(res, StatusCode::BAD_REQUEST, "malformed_request").await;
+
+    // Redelivery: an unknown endpoint is not found whatever the body says.
+    let res = broken("/v1/webhooks/endpoints/missing/redeliver", &token).await.unwrap();
+    assert_problem(res, StatusCode::NOT_FOUND, "not_found").await;
+    let res = app
+        .send_json(
+            Method::POST,
+            "/v1/webhooks/endpoints",
+            Some(&token),
+            &json!({"url": "http://127.0.0.1:9/x"}),
+        )
+        .await;
+    let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let redeliver = format!("/v1/webhooks/endpoints/{id}/redeliver");
+    // Only then is the body read.
+    let res = broken(&redeliver, &token).await.unwrap();
+    assert_problem(res, StatusCode::BAD_REQUEST, "malformed_request").await;
+    // A disabled endpoint refuses redelivery with its own code, before the body.
+    let endpoint = id.clone();
+    app.db(move |c| {
+        qinaotong::store::webhooks::disable_endpoint(c, &endpoint, "gone", chrono::Utc::now().naive_utc())
+    })
+    .await
+    .unwrap();
+    let res = broken(&redeliver, &token).await.unwrap();
+    assert_problem(res, StatusCode::CONFLICT, "endpoint_disabled").await;
+    let res = app.send_json(Method::POST, &redeliver, Some(&token), &json!({"event_id": "x"})).await;
+    assert_problem(res, StatusCode::CONFLICT, "endpoint_disabled").await;
+
+    // Deliveries: an unknown endpoint is not found before the page parameters are looked at.
+    for query in ["limit=0", "cursor=garbage"] {
+        let res = app.get_as(&format!("/v1/webhooks/endpoints/missing/deliveries?{query}"), &token).await;
+        assert_problem(res, StatusCode::NOT_FOUND, "not_found").await;
+    }
+    let res = app.get_as(&format!("/v1/webhooks/endpoints/{id}/deliveries?limit=0"), &token).await;
+    assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let res = app.get_as(&format!("/v1/webhooks/endpoints/{id}/deliveries?cursor=garbage"), &token).await;
+    assert_problem(res, StatusCode::BAD_REQUEST, "malformed_request").await;
+}
+
+#[actix_web::test]
+async fn every_webhook_request_is_audited_allowed_or_refused() {
+    let app = TestApp::spawn_with(|c| {
+        c.demo_data = true;
+        c.webhook_allow_private = true;
+    })
+    .await;
+    let org = app.org_id("hq-entry-exit").await;
+    let token = client_of(&app, &org).await;
+    let officer = app.session("officer.lei@hq-entry-exit.example", qinaotong::seed::DEMO_PASSWORD).await;
+    let before = app.audit_actions().await.len();
+
+    let res = app
+        .send_json(
+            Method::POST,
+            "/v1/webhooks/endpoints",
+            Some(&token),
+            &json!({"url": "http://127.0.0.1:9/x"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let res = app
+        .send_json(
+            Method::POST,
+            "/v1/webhooks/endpoints",
+            Some(&token),
+            &json!({"url": "ftp://example.com/x"}),
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(app.get_as("/v1/webhooks/endpoints", &token).await.status(), 200);
+    assert_eq!(app.get_as("/v1/webhooks/endpoints", &officer.token).await.status(), 403);
+    let deliveries = format!("/v1/webhooks/endpoints/{id}/deliveries");
+    assert_eq!(app.get_as(&deliveries, &token).await.status(), 200);
+    let redeliver = format!("/v1/webhooks/endpoints/{id}/redeliver");
+    let res = app.send_json(Method::POST, &redeliver, Some(&token), &json!({"event_id": "never-sent"})).await;
+    assert_eq!(res.status(), 404);
+    let rotate = format!("/v1/webhooks/endpoints/{id}/rotate-secret");
+    assert_eq!(app.request(Method::POST, &rotate).bearer_auth(&token).send().await.unwrap().status(), 200);
+    let delete = format!("/v1/webhooks/endpoints/{id}");
+    assert_eq!(app.request(Method::DELETE, &delete).bearer_auth(&token).send().await.unwrap().status(), 204);
+    assert_eq!(app.request(Method::DELETE, &delete).bearer_auth(&token).send().await.unwrap().status(), 404);
+
+    let actions = app.audit_actions().await;
+    let webhook_actions: Vec<(String, i32)> =
+        actions[before..].iter().filter(|(a, _)| a.starts_with("webhook.")).cloned().collect();
+    assert_eq!(
+        webhook_actions,
+        [
+            ("webhook.create", 201),
+            ("webhook.create", 422),
+            ("webhook.list", 200),
+            ("webhook.list", 403),
+            ("webhook.list_deliveries", 200),
+            ("webhook.redeliver", 404),
+            ("webhook.rotate_secret", 200),
+            ("webhook.delete", 204),
+            ("webhook.delete", 404),
+        ]
+        .map(|(a, r)| (a.to_owned(), r))
+    );
+    let targets = app
+        .db(|c| {
+            use diesel::prelude::*;
+            use qinaotong::db::schema::audit_events::dsl as a;
+            a::audit_events
+                .filter(a::action.like("webhook.%"))
+                .filter(a::result.lt(400))
+                .select((a::action, a::target_type, a::target_id))
+                .load::<(String, Option<String>, Option<String>)>(c)
+                .unwrap()
+        })
+        .await;
+    for (action, kind, target) in targets.into_iter().filter(|(a, _, _)| a != "webhook.list") {
+        assert_eq!(kind.as_deref(), Some("webhook_endpoint"), "{action}");
+        assert_eq!(target.as_deref(), Some(id.as_str()), "{action}");
+    }
 }
