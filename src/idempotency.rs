@@ -243,12 +243,24 @@ pub fn purge(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
 
 /// An idempotent create, resolved before the create does any work: a replay is answered from the
 /// stored first answer without hashing, looking up or writing anything.
-pub struct Create(Begin);
+pub struct Create(Pending);
+
+enum Pending {
+    Resolved(Begin),
+    /// Looked up when the create runs. Extractors are polled together, so when this one is built the
+    /// body may not have been read yet; by the time the handler runs, every extractor has finished.
+    Request(HttpRequest),
+}
 
 impl Create {
     /// A create without idempotency (no key, or a request that cannot succeed).
     pub fn none() -> Self {
-        Self(Begin::None)
+        Self(Pending::Resolved(Begin::None))
+    }
+
+    /// A create whose key is looked up for the request's caller and operation when it runs.
+    pub fn for_request(req: HttpRequest) -> Self {
+        Self(Pending::Request(req))
     }
 
     /// Looks the request's key up for `owner` and `operation`.
@@ -259,7 +271,7 @@ impl Create {
         operation: impl Into<String>,
         fingerprint: String,
     ) -> ApiResult<Self> {
-        begin(req, state, owner, operation, fingerprint).await.map(Self)
+        begin(req, state, owner, operation, fingerprint).await.map(|b| Self(Pending::Resolved(b)))
     }
 
     /// Replays the first answer, or runs `create` with the record its transaction must store (via
@@ -269,7 +281,11 @@ impl Create {
         F: FnOnce(Option<Recorded>) -> Fut,
         Fut: std::future::Future<Output = ApiResult<Created>>,
     {
-        match self.0 {
+        let begun = match self.0 {
+            Pending::Resolved(b) => b,
+            Pending::Request(req) => begin_for(&req).await?,
+        };
+        match begun {
             Begin::Replay(res) => Ok(res),
             Begin::Fresh(guard) => {
                 let created = create(Some(guard.record())).await?;
@@ -279,6 +295,30 @@ impl Create {
             Begin::None => Ok(create(None).await?.respond()),
         }
     }
+}
+
+/// The key lookup of a create request, scoped to its caller (or, for anonymous creates, the client's
+/// address, so one client's key cannot replay another's answer) and its operation. A body that failed
+/// to parse creates nothing, so it needs no lookup.
+async fn begin_for(req: &HttpRequest) -> ApiResult<Begin> {
+    use actix_web::HttpMessage;
+    let state = req
+        .app_data::<actix_web::web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal("application state missing"))?;
+    let operation = req
+        .extensions()
+        .get::<crate::http::Operation>()
+        .map(|o| o.id.clone())
+        .ok_or_else(|| ApiError::internal("create without a documented operation"))?;
+    if req.extensions().get::<RawBody>().is_none() {
+        return Ok(Begin::None);
+    }
+    let owner = match req.extensions().get::<crate::auth::Principal>() {
+        Some(p) => p.id.clone(),
+        None => format!("anonymous:{}", crate::context::client_ip(req, &state.config.trusted_proxies)),
+    };
+    begin(req, &state, &owner, operation, json_fingerprint(req)).await
 }
 
 /// Runs a create under the request's `Idempotency-Key`, if any: replays a stored response, or calls

@@ -164,3 +164,25 @@ async fn concurrent_duplicates_create_one_application() {
     let mine: Value = app.get_as("/v1/applications", &me.token).await.json().await.unwrap();
     assert_eq!(mine["items"].as_array().unwrap().len(), 1);
 }
+
+#[actix_web::test]
+async fn a_retried_note_is_added_once() {
+    let app = crate::helpers::spawn_demo().await;
+    let resident = app.session(qinaotong::seed::DEMO_RESIDENT.0, qinaotong::seed::DEMO_RESIDENT.2).await;
+    let (id, _) = app.submit_demo_booking(&resident.token).await;
+    let officer = app.session("officer.lei@hq-entry-exit.example", qinaotong::seed::DEMO_PASSWORD).await;
+    let add = || {
+        app.request(Method::POST, &format!("/v1/org/applications/{id}/notes"))
+            .bearer_auth(&officer.token)
+            .header("Idempotency-Key", "note-1")
+            .json(&json!({"text": "Called the resident."}))
+            .send()
+    };
+    let first = add().await.unwrap();
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    let again = add().await.unwrap();
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(again.json::<Value>().await.unwrap(), first);
+}
