@@ -39,6 +39,17 @@ fn spec(operation_id: &str) -> Option<Spec> {
         "addApplicationNote" => ("application.note", Path("application", "application_id")),
         "downloadOrgDocument" => ("document.download", Path("document", "document_id")),
         "listOrgStaff" => ("staff.list", None),
+        // Creates name what they created once it exists (`AuditTrail::set_target`).
+        "createOrganisation" => ("organisation.create", None),
+        "createService" => ("service.create", None),
+        "createServiceVersion" => ("service.version_create", Path("service", "service_id")),
+        "publishServiceVersion" => ("service.version_publish", Path("service", "service_id")),
+        "createStaffAccount" => ("staff.create", None),
+        "disableStaffAccount" => ("staff.disable", Path("account", "account_id")),
+        "createApiClient" => ("api_client.create", None),
+        "revokeApiClient" => ("api_client.revoke", Path("api_client", "client_ref")),
+        "rotateApiClientSecret" => ("api_client.rotate_secret", Path("api_client", "client_ref")),
+        "listAuditEvents" => ("audit.list", Query),
         _ => return Option::None,
     };
     Some(Spec { action, target })
@@ -125,6 +136,21 @@ mod tests {
             }
         }
         for op in ["listOrgApplications", "transitionApplication", "downloadOrgDocument", "listOrgStaff"] {
+            assert!(ids.iter().any(|i| i == op) && spec(op).is_some(), "{op}");
+        }
+        // Every admin operation is audited, refusals included.
+        for op in [
+            "createOrganisation",
+            "createService",
+            "createServiceVersion",
+            "publishServiceVersion",
+            "createStaffAccount",
+            "disableStaffAccount",
+            "createApiClient",
+            "revokeApiClient",
+            "rotateApiClientSecret",
+            "listAuditEvents",
+        ] {
             assert!(ids.iter().any(|i| i == op) && spec(op).is_some(), "{op}");
         }
     }

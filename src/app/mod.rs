@@ -3,7 +3,9 @@
 //! and returns a typed result or an [`ApiError`](crate::error::ApiError) with a code. Handlers in
 //! `api/` only parse, call one of these and respond; queries live in `store/`, pure rules in `domain/`.
 
+pub mod admin_catalogue;
 pub mod caller;
+pub mod catalogue;
 pub mod org_applications;
 pub mod precondition;
 pub mod workflow;

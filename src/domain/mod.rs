@@ -1,6 +1,7 @@
 //! Pure domain rules: no HTTP, no database. Everything here is tested without a server.
 
 pub mod calendar;
+pub mod catalogue;
 pub mod contact;
 pub mod form;
 pub mod identity;
