@@ -1,7 +1,7 @@
 //! Start-up data: the first admin account and, in development, the demo catalogue and accounts.
 //! Running it again changes nothing that is already there (the admin's password is reset on purpose).
 
-use diesel::prelude::*;
+use diesel::QueryResult;
 use serde::Deserialize;
 
 use crate::auth::passwords::hash_blocking;
@@ -16,6 +16,7 @@ use crate::startup::StartError;
 use crate::store::accounts::{self, Account};
 use crate::store::catalogue::{self as catalogue, Organisation, Service, ServiceVersion};
 use crate::store::clients::{self, ApiClient};
+use crate::store::staff;
 
 const CATALOGUE: &str = include_str!("demo/catalogue.json");
 
@@ -69,7 +70,6 @@ fn upsert_admin(conn: &mut DbConn, email: &str, password: &str) -> Result<(), St
         .map_err(|e| format!("QAT_ADMIN_EMAIL: {}", e.message()))?;
     let hash = hash_blocking(password).map_err(|e| format!("hashing the admin password: {e}"))?;
     write_tx(conn, |conn| {
-        use crate::db::schema::accounts::dsl as a;
         let t = now();
         let existing = accounts::find_by_login(conn, email.as_str())?;
         match existing {
@@ -78,10 +78,7 @@ fn upsert_admin(conn: &mut DbConn, email: &str, password: &str) -> Result<(), St
             }
             Some(_) => return Err(diesel::result::Error::RollbackTransaction),
             None => {
-                diesel::delete(
-                    a::accounts.filter(a::email.eq(email.as_str())).filter(a::status.ne(accounts::ACTIVE)),
-                )
-                .execute(conn)?;
+                staff::remove_inactive_with_email(conn, email.as_str())?;
                 accounts::insert(
                     conn,
                     &account("admin", None, email.as_str(), None, "Platform Administrator", &hash),

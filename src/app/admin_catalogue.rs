@@ -2,11 +2,12 @@
 //! one and published when ready. Codes are unique; texts come in all four languages.
 
 use chrono::NaiveDate;
+use diesel::OptionalExtension;
 
 use crate::app::caller::Admin;
 use crate::audit::AuditTrail;
-use crate::db::Db;
 use crate::db::types::{new_id, now};
+use crate::db::{Db, DbConn};
 use crate::domain::FieldError;
 use crate::domain::catalogue::{
     Category, Code, Currency, FEE_RANGE, Jurisdiction, OrganisationKind, SLA_DAYS_RANGE, ServiceTexts,
@@ -22,8 +23,13 @@ fn code_taken(e: diesel::result::Error) -> ApiError {
     ApiError::unique_or(e, || ApiError::conflict(ErrorCode::AlreadyExists, "the code is already used"))
 }
 
-fn unknown_organisation() -> ApiError {
-    ApiError::field("organisation_id", "unknown", "no organisation has this id")
+/// What an admin attaches to an organisation (a service, staff, an API client) needs one that exists;
+/// the id comes from the body, so an unknown one is an invalid field, not a missing resource.
+pub fn require_organisation(conn: &mut DbConn, id: &str) -> ApiResult<()> {
+    match store::find_organisation(conn, id).optional()? {
+        Some(_) => Ok(()),
+        None => Err(ApiError::field("organisation_id", "unknown", "no organisation has this id")),
+    }
 }
 
 fn parsed<T>(
@@ -201,10 +207,7 @@ pub async fn create_service(
 ) -> ApiResult<Created> {
     let (service, version) = service_rows(input)?;
     db.write(move |conn| {
-        store::find_organisation(conn, &service.organisation_id).map_err(|e| match e {
-            diesel::result::Error::NotFound => unknown_organisation(),
-            other => other.into(),
-        })?;
+        require_organisation(conn, &service.organisation_id)?;
         store::insert_service(conn, &service).map_err(code_taken)?;
         store::insert_version(conn, &version)?;
         let created = respond(&service)?;

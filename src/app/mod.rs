@@ -4,8 +4,10 @@
 //! `api/` only parse, call one of these and respond; queries live in `store/`, pure rules in `domain/`.
 
 pub mod admin_catalogue;
+pub mod api_clients;
 pub mod caller;
 pub mod catalogue;
 pub mod org_applications;
 pub mod precondition;
+pub mod staff;
 pub mod workflow;

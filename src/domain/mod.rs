@@ -8,6 +8,7 @@ pub mod identity;
 pub mod locale;
 pub mod notify;
 pub mod password;
+pub mod person;
 pub mod status;
 pub mod webhook;
 

@@ -33,6 +33,12 @@ async fn a_resident_is_refused_before_the_body_is_read_and_the_refusal_is_audite
     assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
     let res = broken("/v1/admin/services/some-service/versions").await.unwrap();
     assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
+    let res = broken("/v1/admin/staff").await.unwrap();
+    assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
+    let res = broken("/v1/admin/api-clients").await.unwrap();
+    assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
+    let res = broken("/v1/admin/api-clients/some-client/revoke").await.unwrap();
+    assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
     // No token: 401 whatever the body.
     let res = app.request(Method::POST, "/v1/admin/organisations").body("[oops").send().await.unwrap();
     assert_problem(res, StatusCode::UNAUTHORIZED, "unauthorized").await;
@@ -43,6 +49,9 @@ async fn a_resident_is_refused_before_the_body_is_read_and_the_refusal_is_audite
         vec![
             row("organisation.create", 403, "resident", None),
             row("service.version_create", 403, "resident", Some(("service", "some-service"))),
+            row("staff.create", 403, "resident", None),
+            row("api_client.create", 403, "resident", None),
+            row("api_client.revoke", 403, "resident", Some(("api_client", "some-client"))),
         ],
         "one row per refused request; none without a caller"
     );
@@ -176,4 +185,89 @@ async fn a_code_is_used_once_and_a_service_needs_an_existing_organisation() {
     let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
     let detail: Value = app.get(&format!("/v1/services/{id}")).await.json().await.unwrap();
     assert_eq!(detail["fee"], json!({"amount": 0, "currency": "CNY"}));
+}
+
+#[actix_web::test]
+async fn account_and_client_changes_are_audited_with_their_targets_and_creates_replay() {
+    let app = spawn_demo().await;
+    let admin = app.admin().await;
+    let org = app.org_id("hq-lianhai-bank").await;
+    let before = app.audit_rows().await.len();
+    let staff = json!({"email": "replayed.officer@example.gov.mo", "password": "Harbour-Lantern-77",
+        "full_name": "Lam Ka Po", "role": "officer", "organisation_id": org});
+    let create_staff = || {
+        app.request(Method::POST, "/v1/admin/staff")
+            .bearer_auth(&admin.token)
+            .header("Idempotency-Key", "staff-1")
+            .json(&staff)
+            .send()
+    };
+    let first = create_staff().await.unwrap();
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    let again = create_staff().await.unwrap();
+    assert_eq!(
+        (again.status(), again.headers()["idempotent-replayed"].to_str().unwrap()),
+        (StatusCode::CREATED, "true")
+    );
+    assert_eq!(again.json::<Value>().await.unwrap(), first);
+    // Without the key it is the same email again.
+    let res = app.send_json(Method::POST, "/v1/admin/staff", Some(&admin.token), &staff).await;
+    assert_problem(res, StatusCode::CONFLICT, "login_taken").await;
+    let account = first["id"].as_str().unwrap().to_owned();
+    let res = app
+        .request(Method::POST, &format!("/v1/admin/staff/{account}/disable"))
+        .bearer_auth(&admin.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+
+    let client = json!({"organisation_id": org, "name": "Ledger", "scopes": ["applications:read", "applications:read"]});
+    let create_client = || {
+        app.request(Method::POST, "/v1/admin/api-clients")
+            .bearer_auth(&admin.token)
+            .header("Idempotency-Key", "client-1")
+            .json(&client)
+            .send()
+    };
+    let first: Value = create_client().await.unwrap().json().await.unwrap();
+    assert_eq!(first["scopes"], json!(["applications:read"]));
+    let again: Value = create_client().await.unwrap().json().await.unwrap();
+    assert_eq!(again, first, "the replay shows the same secret");
+    let (client_ref, client_id) =
+        (first["id"].as_str().unwrap().to_owned(), first["client_id"].as_str().unwrap().to_owned());
+    for action in ["rotate-secret", "revoke"] {
+        let res = app
+            .request(Method::POST, &format!("/v1/admin/api-clients/{client_ref}/{action}"))
+            .bearer_auth(&admin.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    let res = app
+        .request(Method::POST, &format!("/v1/admin/api-clients/{client_ref}/rotate-secret"))
+        .bearer_auth(&admin.token)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, StatusCode::NOT_FOUND, "not_found").await;
+
+    let rows = app.audit_rows().await;
+    assert_eq!(
+        rows[before..].to_vec(),
+        vec![
+            row("staff.create", 201, "staff", Some(("account", &account))),
+            row("staff.create", 201, "staff", None),
+            row("staff.create", 409, "staff", None),
+            row("staff.disable", 200, "staff", Some(("account", &account))),
+            row("api_client.create", 201, "staff", Some(("api_client", &client_id))),
+            row("api_client.create", 201, "staff", None),
+            row("api_client.rotate_secret", 200, "staff", Some(("api_client", &client_ref))),
+            row("api_client.revoke", 200, "staff", Some(("api_client", &client_ref))),
+            row("api_client.rotate_secret", 404, "staff", Some(("api_client", &client_ref))),
+        ],
+        "replays are audited too, without running the create"
+    );
 }
