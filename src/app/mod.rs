@@ -3,6 +3,7 @@
 //! and returns a typed result or an [`ApiError`](crate::error::ApiError) with a code. Handlers in
 //! `api/` only parse, call one of these and respond; queries live in `store/`, pure rules in `domain/`.
 
+pub mod access;
 pub mod admin_catalogue;
 pub mod api_clients;
 pub mod caller;

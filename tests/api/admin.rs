@@ -39,6 +39,9 @@ async fn a_resident_is_refused_before_the_body_is_read_and_the_refusal_is_audite
     assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
     let res = broken("/v1/admin/api-clients/some-client/revoke").await.unwrap();
     assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
+    // Query strings too: the caller comes before a bad filter (this was 400).
+    let res = app.get_as("/v1/admin/audit-events?since=garbage", &resident.token).await;
+    assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
     // No token: 401 whatever the body.
     let res = app.request(Method::POST, "/v1/admin/organisations").body("[oops").send().await.unwrap();
     assert_problem(res, StatusCode::UNAUTHORIZED, "unauthorized").await;
@@ -52,6 +55,7 @@ async fn a_resident_is_refused_before_the_body_is_read_and_the_refusal_is_audite
             row("staff.create", 403, "resident", None),
             row("api_client.create", 403, "resident", None),
             row("api_client.revoke", 403, "resident", Some(("api_client", "some-client"))),
+            row("audit.list", 403, "resident", Some(("query", "since=garbage"))),
         ],
         "one row per refused request; none without a caller"
     );
@@ -269,5 +273,40 @@ async fn account_and_client_changes_are_audited_with_their_targets_and_creates_r
             row("api_client.rotate_secret", 404, "staff", Some(("api_client", &client_ref))),
         ],
         "replays are audited too, without running the create"
+    );
+}
+
+#[actix_web::test]
+async fn the_access_log_is_refused_to_staff_before_its_query_is_read() {
+    let app = spawn_demo().await;
+    let officer = app.session("officer.lei@hq-entry-exit.example", qinaotong::seed::DEMO_PASSWORD).await;
+    // This was 422 (the language) and 400 (the cursor): the kind of caller is judged first now.
+    let res = app.get_as("/v1/me/access-log?lang=xx", &officer.token).await;
+    assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
+    let res = app.get_as("/v1/me/access-log?cursor=garbage", &officer.token).await;
+    assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
+    let resident = app.session(qinaotong::seed::DEMO_RESIDENT.0, qinaotong::seed::DEMO_RESIDENT.2).await;
+    let res = app.get_as("/v1/me/access-log?lang=xx", &resident.token).await;
+    assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let res = app.get_as("/v1/me/access-log?cursor=garbage", &resident.token).await;
+    assert_problem(res, StatusCode::BAD_REQUEST, "malformed_request").await;
+}
+
+#[actix_web::test]
+async fn an_audit_search_is_audited_once_with_its_query() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let before = app.audit_rows().await.len();
+    let res = app.get_as("/v1/admin/audit-events?action=staff.create&limit=5", &admin.token).await;
+    assert_eq!(res.status(), 200);
+    let res = app.get_as("/v1/admin/audit-events?limit=0", &admin.token).await;
+    assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let rows = app.audit_rows().await;
+    assert_eq!(
+        rows[before..].to_vec(),
+        vec![
+            row("audit.list", 200, "staff", Some(("query", "action=staff.create&limit=5"))),
+            row("audit.list", 422, "staff", Some(("query", "limit=0"))),
+        ]
     );
 }
