@@ -1,19 +1,22 @@
 //! Start-up data: the first admin account and, in development, the demo catalogue and accounts.
 //! Running it again changes nothing that is already there (the admin's password is reset on purpose).
 
-use diesel::prelude::*;
+use diesel::QueryResult;
 use serde::Deserialize;
-use serde_json::Value;
 
 use crate::auth::passwords::hash_blocking;
 use crate::auth::sha256_hex;
 use crate::config::Config;
-use crate::db::schema::{organisations, service_versions, services};
 use crate::db::types::{new_id, now};
 use crate::db::{DbConn, write_tx};
+use crate::domain::catalogue::{ServiceTexts, VersionState, search_text};
+use crate::domain::form::FormDefinition;
+use crate::domain::locale::LocalizedText;
 use crate::startup::StartError;
 use crate::store::accounts::{self, Account};
+use crate::store::catalogue::{self as catalogue, Organisation, Service, ServiceVersion};
 use crate::store::clients::{self, ApiClient};
+use crate::store::staff;
 
 const CATALOGUE: &str = include_str!("demo/catalogue.json");
 
@@ -34,8 +37,8 @@ struct DemoOrganisation {
     code: String,
     kind: String,
     jurisdiction: String,
-    name: Value,
-    description: Value,
+    name: LocalizedText,
+    description: LocalizedText,
     holidays: Vec<String>,
 }
 
@@ -44,26 +47,12 @@ struct DemoService {
     code: String,
     organisation: String,
     category: String,
-    name: Value,
-    description: Value,
-    instructions: Value,
-    eligibility: Value,
+    #[serde(flatten)]
+    texts: ServiceTexts,
     fee_amount: i64,
     fee_currency: String,
     sla_days: i32,
-    form: Value,
-}
-
-/// Lowercased names and codes in every language, for the catalogue's text search.
-pub fn search_text(code: &str, names: &Value) -> String {
-    let mut s = code.to_lowercase();
-    if let Some(map) = names.as_object() {
-        for v in map.values().filter_map(Value::as_str) {
-            s.push('\n');
-            s.push_str(&v.to_lowercase());
-        }
-    }
-    s
+    form: FormDefinition,
 }
 
 pub fn run(conn: &mut DbConn, config: &Config) -> Result<(), StartError> {
@@ -81,7 +70,6 @@ fn upsert_admin(conn: &mut DbConn, email: &str, password: &str) -> Result<(), St
         .map_err(|e| format!("QAT_ADMIN_EMAIL: {}", e.message()))?;
     let hash = hash_blocking(password).map_err(|e| format!("hashing the admin password: {e}"))?;
     write_tx(conn, |conn| {
-        use crate::db::schema::accounts::dsl as a;
         let t = now();
         let existing = accounts::find_by_login(conn, email.as_str())?;
         match existing {
@@ -90,10 +78,7 @@ fn upsert_admin(conn: &mut DbConn, email: &str, password: &str) -> Result<(), St
             }
             Some(_) => return Err(diesel::result::Error::RollbackTransaction),
             None => {
-                diesel::delete(
-                    a::accounts.filter(a::email.eq(email.as_str())).filter(a::status.ne(accounts::ACTIVE)),
-                )
-                .execute(conn)?;
+                staff::remove_inactive_with_email(conn, email.as_str())?;
                 accounts::insert(
                     conn,
                     &account("admin", None, email.as_str(), None, "Platform Administrator", &hash),
@@ -130,7 +115,7 @@ fn account(
 }
 
 fn org_id(conn: &mut DbConn, code: &str) -> QueryResult<Option<String>> {
-    organisations::table.filter(organisations::code.eq(code)).select(organisations::id).first(conn).optional()
+    Ok(catalogue::find_organisation_by_code(conn, code)?.map(|o| o.id))
 }
 
 fn load_demo(conn: &mut DbConn) -> Result<(), StartError> {
@@ -143,61 +128,50 @@ fn load_demo(conn: &mut DbConn) -> Result<(), StartError> {
             if org_id(conn, &o.code)?.is_some() {
                 continue;
             }
-            diesel::insert_into(organisations::table)
-                .values((
-                    organisations::id.eq(new_id()),
-                    organisations::code.eq(&o.code),
-                    organisations::kind.eq(&o.kind),
-                    organisations::jurisdiction.eq(&o.jurisdiction),
-                    organisations::name.eq(o.name.to_string()),
-                    organisations::description.eq(o.description.to_string()),
-                    organisations::holidays.eq(serde_json::to_string(&o.holidays)?),
-                    organisations::search_text.eq(search_text(&o.code, &o.name)),
-                    organisations::created_at.eq(t),
-                    organisations::updated_at.eq(t),
-                ))
-                .execute(conn)?;
+            let row = Organisation {
+                id: new_id(),
+                code: o.code.clone(),
+                kind: o.kind.clone(),
+                jurisdiction: o.jurisdiction.clone(),
+                name: serde_json::to_string(&o.name)?,
+                description: serde_json::to_string(&o.description)?,
+                holidays: serde_json::to_string(&o.holidays)?,
+                search_text: search_text(&o.code, &o.name),
+                created_at: t,
+                updated_at: t,
+            };
+            catalogue::insert_organisation(conn, &row)?;
         }
         for s in &catalogue.services {
-            let exists: Option<String> = services::table
-                .filter(services::code.eq(&s.code))
-                .select(services::id)
-                .first(conn)
-                .optional()?;
-            if exists.is_some() {
+            if catalogue::find_service_by_code(conn, &s.code)?.is_some() {
                 continue;
             }
             let org = org_id(conn, &s.organisation)?
                 .ok_or_else(|| format!("service {}: no organisation", s.code))?;
-            let id = new_id();
-            let texts = serde_json::json!({"name": s.name, "description": s.description,
-                "instructions": s.instructions, "eligibility": s.eligibility});
-            diesel::insert_into(services::table)
-                .values((
-                    services::id.eq(&id),
-                    services::organisation_id.eq(&org),
-                    services::code.eq(&s.code),
-                    services::category.eq(&s.category),
-                    services::texts.eq(texts.to_string()),
-                    services::fee_amount.eq(s.fee_amount),
-                    services::fee_currency.eq(&s.fee_currency),
-                    services::sla_days.eq(s.sla_days),
-                    services::live_version.eq(Some(1)),
-                    services::search_text.eq(search_text(&s.code, &s.name)),
-                    services::created_at.eq(t),
-                    services::updated_at.eq(t),
-                ))
-                .execute(conn)?;
-            diesel::insert_into(service_versions::table)
-                .values((
-                    service_versions::service_id.eq(&id),
-                    service_versions::version.eq(1),
-                    service_versions::form.eq(s.form.to_string()),
-                    service_versions::state.eq("published"),
-                    service_versions::created_at.eq(t),
-                    service_versions::published_at.eq(Some(t)),
-                ))
-                .execute(conn)?;
+            let service = Service {
+                id: new_id(),
+                organisation_id: org,
+                code: s.code.clone(),
+                category: s.category.clone(),
+                texts: serde_json::to_string(&s.texts)?,
+                fee_amount: s.fee_amount,
+                fee_currency: s.fee_currency.clone(),
+                sla_days: s.sla_days,
+                live_version: Some(1),
+                search_text: search_text(&s.code, &s.texts.name),
+                created_at: t,
+                updated_at: t,
+            };
+            catalogue::insert_service(conn, &service)?;
+            let version = ServiceVersion {
+                service_id: service.id,
+                version: 1,
+                form: serde_json::to_string(&s.form)?,
+                state: VersionState::Published.as_str().to_owned(),
+                created_at: t,
+                published_at: Some(t),
+            };
+            catalogue::insert_version(conn, &version)?;
         }
         let entry_exit = org_id(conn, "hq-entry-exit")?;
         let dsi = org_id(conn, "mo-dsi")?;
@@ -252,23 +226,23 @@ fn load_demo(conn: &mut DbConn) -> Result<(), StartError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::form::FormDefinition;
-    use crate::domain::locale::LocalizedText;
 
     #[test]
     fn the_demo_catalogue_is_complete_in_four_languages_and_every_form_is_valid() {
         let c: Catalogue = serde_json::from_str(CATALOGUE).unwrap();
         assert!(c.services.len() >= 8);
-        let texts = |v: &Value| serde_json::from_value::<LocalizedText>(v.clone()).unwrap();
         for o in &c.organisations {
-            assert!(texts(&o.name).is_complete() && texts(&o.description).is_complete(), "{}", o.code);
+            assert!(o.name.is_complete() && o.description.is_complete(), "{}", o.code);
+            for d in &o.holidays {
+                assert!(chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok(), "{}: {d}", o.code);
+            }
         }
         for s in &c.services {
-            for t in [&s.name, &s.description, &s.instructions, &s.eligibility] {
-                assert!(texts(t).is_complete(), "{}", s.code);
+            let t = &s.texts;
+            for text in [&t.name, &t.description, &t.instructions, &t.eligibility] {
+                assert!(text.is_complete(), "{}", s.code);
             }
-            let form: FormDefinition = serde_json::from_value(s.form.clone()).unwrap();
-            assert_eq!(form.check(""), Ok(()), "{}", s.code);
+            assert_eq!(s.form.check(""), Ok(()), "{}", s.code);
             assert!(c.organisations.iter().any(|o| o.code == s.organisation), "{}", s.code);
         }
     }

@@ -1,22 +1,19 @@
-//! Who looked at what: the admin's audit trail and the resident's own access log.
+//! Who looked at what, over HTTP: the admin's audit trail and the resident's own access log. Rules
+//! live in `app::access`; searching the trail is itself audited by `api::audit`, with its filters.
 
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::pagination::{Page, PageParams, page, time_key};
-use crate::audit::{Audit, audited};
-use crate::auth::Principal;
-use crate::context::RequestContext;
-use crate::db::schema::{accounts as acc, audit_events as au, organisations as o};
+use crate::app::access::{self, AccessEntry};
+use crate::app::caller::{Admin, Resident};
 use crate::db::types::utc;
-use crate::domain::locale::LocalizedText;
 use crate::error::ApiResult;
 use crate::http::language::Lang;
 use crate::state::AppState;
-use crate::store::audit::AuditEvent;
+use crate::store::audit::{AuditEvent, AuditFilter};
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct AuditEventView {
@@ -79,59 +76,27 @@ pub struct AuditQuery {
 )]
 #[get("/admin/audit-events")]
 pub async fn list_audit_events(
+    caller: Admin,
     state: web::Data<AppState>,
-    p: Principal,
-    ctx: RequestContext,
     filter: web::Query<AuditQuery>,
     q: web::Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
-    p.admin()?;
+    let (limit, after) = (q.limit()?, q.time_cursor()?);
     let f = filter.into_inner();
-    let described = format!(
-        "actor_id={};organisation_id={};action={};target_id={}",
-        f.actor_id.as_deref().unwrap_or(""),
-        f.organisation_id.as_deref().unwrap_or(""),
-        f.action.as_deref().unwrap_or(""),
-        f.target_id.as_deref().unwrap_or("")
-    );
-    let audit = Audit::by(&p, &ctx, "audit.list").target("query", &described);
-    audited(state.clone(), audit.clone(), async move {
-        let (limit, after) = (q.limit()?, q.time_cursor()?);
-        let rows: Vec<AuditEvent> = state
-            .db
-            .write(move |conn| {
-                let mut query = au::table.into_boxed();
-                if let Some(v) = f.actor_id {
-                    query = query.filter(au::actor_id.eq(v));
-                }
-                if let Some(v) = f.organisation_id {
-                    query = query.filter(au::organisation_id.eq(v));
-                }
-                if let Some(v) = f.action {
-                    query = query.filter(au::action.eq(v));
-                }
-                if let Some(v) = f.target_id {
-                    query = query.filter(au::target_id.eq(v));
-                }
-                if let Some(t) = f.since {
-                    query = query.filter(au::created_at.ge(t.naive_utc()));
-                }
-                if let Some((at, id)) = after {
-                    query = query.filter(au::created_at.le(at).and(au::created_at.lt(at).or(au::id.lt(id))));
-                }
-                let rows = query.order((au::created_at.desc(), au::id.desc())).limit(limit + 1).load(conn)?;
-                audit.write(conn)?;
-                Ok(rows)
-            })
-            .await?;
-        Ok(HttpResponse::Ok().json(page(
-            rows,
-            limit,
-            |e| (time_key(e.created_at), e.id.clone()),
-            AuditEventView::from,
-        )))
-    })
-    .await
+    let filter = AuditFilter {
+        actor_id: f.actor_id,
+        organisation_id: f.organisation_id,
+        action: f.action,
+        target_id: f.target_id,
+        since: f.since.map(|t| t.naive_utc()),
+    };
+    let rows = access::audit_events(&state.db, caller, filter, after, limit + 1).await?;
+    Ok(HttpResponse::Ok().json(page(
+        rows,
+        limit,
+        |e| (time_key(e.created_at), e.id.clone()),
+        AuditEventView::from,
+    )))
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -158,44 +123,21 @@ pub struct AccessLogEntry {
 )]
 #[get("/me/access-log")]
 pub async fn list_my_access_log(
+    caller: Resident,
     state: web::Data<AppState>,
-    p: Principal,
     lang: Lang,
     q: web::Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
-    let me = p.resident()?.to_owned();
     let (limit, after) = (q.limit()?, q.time_cursor()?);
-    type Row = (AuditEvent, Option<String>, Option<String>);
-    let rows: Vec<Row> = state
-        .db
-        .run(move |conn| {
-            let mut query = au::table
-                .left_join(o::table.on(au::organisation_id.eq(o::id.nullable())))
-                .left_join(acc::table.on(au::actor_id.eq(acc::id.nullable())))
-                .filter(au::subject_account_id.eq(&me))
-                .filter(au::actor_type.eq_any(["staff", "api_client"]))
-                .select((au::all_columns, o::name.nullable(), acc::role.nullable()))
-                .into_boxed();
-            if let Some((at, id)) = after {
-                query = query.filter(au::created_at.le(at).and(au::created_at.lt(at).or(au::id.lt(id))));
-            }
-            Ok(query.order((au::created_at.desc(), au::id.desc())).limit(limit + 1).load(conn)?)
-        })
-        .await?;
+    let rows = access::access_log(&state.db, caller, after, limit + 1).await?;
     let locale = lang.0;
     let body = page(
         rows,
         limit,
-        |(e, _, _)| (time_key(e.created_at), e.id.clone()),
-        |(e, org_name, role)| AccessLogEntry {
-            organisation_name: org_name
-                .and_then(|n| serde_json::from_str::<LocalizedText>(&n).ok())
-                .map(|t| t.get(locale).to_owned()),
-            actor_role: if e.actor_type == "api_client" {
-                "api_client".into()
-            } else {
-                role.unwrap_or_else(|| "staff".into())
-            },
+        |e| (time_key(e.created_at), e.id.clone()),
+        |e: AccessEntry| AccessLogEntry {
+            organisation_name: e.organisation_name.map(|t| t.get(locale).to_owned()),
+            actor_role: e.actor_role,
             organisation_id: e.organisation_id,
             action: e.action,
             target_id: e.target_id,

@@ -46,6 +46,17 @@ fn spec(operation_id: &str) -> Option<Spec> {
         "rotateWebhookSecret" => ("webhook.rotate_secret", Path("webhook_endpoint", "endpoint_id")),
         "listWebhookDeliveries" => ("webhook.list_deliveries", Path("webhook_endpoint", "endpoint_id")),
         "redeliverWebhook" => ("webhook.redeliver", Path("webhook_endpoint", "endpoint_id")),
+        // Creates name what they created once it exists (`AuditTrail::set_target`).
+        "createOrganisation" => ("organisation.create", None),
+        "createService" => ("service.create", None),
+        "createServiceVersion" => ("service.version_create", Path("service", "service_id")),
+        "publishServiceVersion" => ("service.version_publish", Path("service", "service_id")),
+        "createStaffAccount" => ("staff.create", None),
+        "disableStaffAccount" => ("staff.disable", Path("account", "account_id")),
+        "createApiClient" => ("api_client.create", None),
+        "revokeApiClient" => ("api_client.revoke", Path("api_client", "client_ref")),
+        "rotateApiClientSecret" => ("api_client.rotate_secret", Path("api_client", "client_ref")),
+        "listAuditEvents" => ("audit.list", Query),
         _ => return Option::None,
     };
     Some(Spec { action, target })
@@ -157,6 +168,21 @@ mod tests {
             "rotateWebhookSecret",
             "listWebhookDeliveries",
             "redeliverWebhook",
+        ] {
+            assert!(ids.iter().any(|i| i == op) && spec(op).is_some(), "{op}");
+        }
+        // Every admin operation is audited, refusals included.
+        for op in [
+            "createOrganisation",
+            "createService",
+            "createServiceVersion",
+            "publishServiceVersion",
+            "createStaffAccount",
+            "disableStaffAccount",
+            "createApiClient",
+            "revokeApiClient",
+            "rotateApiClientSecret",
+            "listAuditEvents",
         ] {
             assert!(ids.iter().any(|i| i == op) && spec(op).is_some(), "{op}");
         }

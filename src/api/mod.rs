@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod admin;
+pub mod admin_catalogue;
 pub mod applications;
 pub mod audit;
 pub mod auth;
@@ -75,10 +76,10 @@ fn v1(cfg: &mut ServiceConfig) {
     cfg.service(notifications::list_notifications).service(notifications::mark_notification_read);
     cfg.service(admin::create_staff_account)
         .service(admin::create_api_client)
-        .service(catalogue::create_organisation)
-        .service(catalogue::create_service)
-        .service(catalogue::create_service_version)
-        .service(catalogue::publish_service_version)
+        .service(admin_catalogue::create_organisation)
+        .service(admin_catalogue::create_service)
+        .service(admin_catalogue::create_service_version)
+        .service(admin_catalogue::publish_service_version)
         .service(access::list_audit_events)
         .service(admin::disable_staff_account)
         .service(admin::revoke_api_client)

@@ -3,11 +3,16 @@
 //! and returns a typed result or an [`ApiError`](crate::error::ApiError) with a code. Handlers in
 //! `api/` only parse, call one of these and respond; queries live in `store/`, pure rules in `domain/`.
 
+pub mod access;
+pub mod admin_catalogue;
+pub mod api_clients;
 pub mod applications;
 pub mod caller;
+pub mod catalogue;
 pub mod documents;
 pub mod notifications;
 pub mod org_applications;
 pub mod precondition;
+pub mod staff;
 pub mod webhooks;
 pub mod workflow;

@@ -1,12 +1,14 @@
 //! Pure domain rules: no HTTP, no database. Everything here is tested without a server.
 
 pub mod calendar;
+pub mod catalogue;
 pub mod contact;
 pub mod form;
 pub mod identity;
 pub mod locale;
 pub mod notify;
 pub mod password;
+pub mod person;
 pub mod status;
 pub mod webhook;
 

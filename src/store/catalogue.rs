@@ -1,10 +1,14 @@
 //! Organisations, services and their form versions.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::{organisations, service_versions, services};
+use crate::domain::catalogue::{ServiceTexts, VersionState};
+use crate::domain::form::FormDefinition;
+use crate::domain::locale::LocalizedText;
+use crate::error::{ApiError, ApiResult};
 
 #[derive(Debug, Clone, Queryable, Insertable)]
 #[diesel(table_name = organisations)]
@@ -49,6 +53,53 @@ pub struct ServiceVersion {
     pub published_at: Option<NaiveDateTime>,
 }
 
+/// A JSON column read back; what this server wrote always parses, so a failure is a 500.
+fn decode<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> ApiResult<T> {
+    serde_json::from_str(json).map_err(|e| ApiError::internal(format!("stored {what} does not parse: {e}")))
+}
+
+/// JSON for a column.
+pub fn encode<T: serde::Serialize>(value: &T) -> ApiResult<String> {
+    serde_json::to_string(value).map_err(ApiError::internal)
+}
+
+impl Organisation {
+    pub fn name_text(&self) -> ApiResult<LocalizedText> {
+        decode("organisation name", &self.name)
+    }
+
+    pub fn description_text(&self) -> ApiResult<LocalizedText> {
+        decode("organisation description", &self.description)
+    }
+
+    /// The public holidays as stored (YYYY-MM-DD).
+    pub fn holiday_list(&self) -> ApiResult<Vec<String>> {
+        decode("holidays", &self.holidays)
+    }
+}
+
+impl Service {
+    pub fn service_texts(&self) -> ApiResult<ServiceTexts> {
+        decode("service texts", &self.texts)
+    }
+}
+
+impl ServiceVersion {
+    pub fn form_definition(&self) -> ApiResult<FormDefinition> {
+        parse_form(&self.form)
+    }
+
+    pub fn version_state(&self) -> ApiResult<VersionState> {
+        VersionState::parse(&self.state)
+            .ok_or_else(|| ApiError::internal(format!("unknown version state {}", self.state)))
+    }
+}
+
+/// A stored form definition.
+pub fn parse_form(json: &str) -> ApiResult<FormDefinition> {
+    decode("form", json)
+}
+
 pub fn list_organisations(
     conn: &mut DbConn,
     after: Option<String>,
@@ -63,6 +114,14 @@ pub fn list_organisations(
 
 pub fn find_organisation(conn: &mut DbConn, id: &str) -> QueryResult<Organisation> {
     organisations::table.find(id).first(conn)
+}
+
+pub fn find_organisation_by_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<Organisation>> {
+    organisations::table.filter(organisations::code.eq(code)).first(conn).optional()
+}
+
+pub fn insert_organisation(conn: &mut DbConn, o: &Organisation) -> QueryResult<()> {
+    diesel::insert_into(organisations::table).values(o).execute(conn).map(|_| ())
 }
 
 pub struct ServiceFilter {
@@ -104,6 +163,14 @@ pub fn find_service(conn: &mut DbConn, id: &str) -> QueryResult<Service> {
     services::table.find(id).first(conn)
 }
 
+pub fn find_service_by_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<Service>> {
+    services::table.filter(services::code.eq(code)).first(conn).optional()
+}
+
+pub fn insert_service(conn: &mut DbConn, s: &Service) -> QueryResult<()> {
+    diesel::insert_into(services::table).values(s).execute(conn).map(|_| ())
+}
+
 pub fn find_version(conn: &mut DbConn, service_id: &str, version: i32) -> QueryResult<ServiceVersion> {
     service_versions::table.find((service_id, version)).first(conn)
 }
@@ -116,10 +183,43 @@ pub fn latest_version_number(conn: &mut DbConn, service_id: &str) -> QueryResult
         .map(|v| v.unwrap_or(0))
 }
 
+pub fn insert_version(conn: &mut DbConn, v: &ServiceVersion) -> QueryResult<()> {
+    diesel::insert_into(service_versions::table).values(v).execute(conn).map(|_| ())
+}
+
+/// Makes `number` the service's live version: the version live until now is retired, so exactly one
+/// is published. Whether `number` may be published is the caller's decision.
+pub fn publish_version(
+    conn: &mut DbConn,
+    service_id: &str,
+    number: i32,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    use service_versions as sv;
+    diesel::update(
+        sv::table
+            .filter(sv::service_id.eq(service_id))
+            .filter(sv::state.eq(VersionState::Published.as_str())),
+    )
+    .set(sv::state.eq(VersionState::Retired.as_str()))
+    .execute(conn)?;
+    diesel::update(sv::table.find((service_id, number)))
+        .set((sv::state.eq(VersionState::Published.as_str()), sv::published_at.eq(Some(at))))
+        .execute(conn)?;
+    diesel::update(services::table.find(service_id))
+        .set((services::live_version.eq(Some(number)), services::updated_at.eq(at)))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Public holidays of an organisation's calendar.
-pub fn holidays(conn: &mut DbConn, organisation_id: &str) -> QueryResult<Vec<chrono::NaiveDate>> {
-    let raw: String =
-        organisations::table.find(organisation_id).select(organisations::holidays).first(conn)?;
-    let dates: Vec<String> = serde_json::from_str(&raw).unwrap_or_default();
-    Ok(dates.iter().filter_map(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).collect())
+pub fn holidays(conn: &mut DbConn, organisation_id: &str) -> ApiResult<Vec<NaiveDate>> {
+    let dates = find_organisation(conn, organisation_id)?.holiday_list()?;
+    dates
+        .iter()
+        .map(|d| {
+            NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .map_err(|e| ApiError::internal(format!("stored holiday {d} does not parse: {e}")))
+        })
+        .collect()
 }

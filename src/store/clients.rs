@@ -1,3 +1,5 @@
+//! API clients of organisations. Only a hash of each secret is kept.
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -18,6 +20,13 @@ pub struct ApiClient {
     pub revoked_at: Option<NaiveDateTime>,
 }
 
+impl ApiClient {
+    /// The scopes, stored space-separated.
+    pub fn scope_list(&self) -> Vec<String> {
+        self.scopes.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect()
+    }
+}
+
 pub fn insert(conn: &mut DbConn, client: &ApiClient) -> QueryResult<()> {
     diesel::insert_into(api_clients::table).values(client).execute(conn).map(|_| ())
 }
@@ -34,4 +43,23 @@ pub fn find_active(conn: &mut DbConn, client_id: &str) -> QueryResult<Option<Api
 /// Client ids revoked since `since`.
 pub fn revoked_since(conn: &mut DbConn, since: NaiveDateTime) -> QueryResult<Vec<String>> {
     api_clients::table.filter(api_clients::revoked_at.gt(since)).select(api_clients::client_id).load(conn)
+}
+
+/// A client that has not been revoked, by its `id` (not its public `client_id`).
+pub fn find_active_by_ref(conn: &mut DbConn, id: &str) -> QueryResult<ApiClient> {
+    api_clients::table.find(id).filter(api_clients::revoked_at.is_null()).first(conn)
+}
+
+pub fn revoke(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(api_clients::table.find(id))
+        .set((api_clients::revoked_at.eq(Some(at)), api_clients::updated_at.eq(at)))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn set_secret_hash(conn: &mut DbConn, id: &str, hash: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(api_clients::table.find(id))
+        .set((api_clients::secret_hash.eq(hash), api_clients::updated_at.eq(at)))
+        .execute(conn)
+        .map(|_| ())
 }

@@ -8,5 +8,6 @@ pub mod catalogue;
 pub mod clients;
 pub mod identity_documents;
 pub mod sessions;
+pub mod staff;
 pub mod throttle;
 pub mod webhooks;

@@ -455,3 +455,38 @@ impl TestApp {
         res.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
     }
 }
+
+/// One audit row as tests look at it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRow {
+    pub action: String,
+    pub result: i32,
+    pub actor_type: String,
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
+}
+
+impl TestApp {
+    /// Audit rows recorded so far, oldest first.
+    pub async fn audit_rows(&self) -> Vec<AuditRow> {
+        use diesel::prelude::*;
+        use qinaotong::db::schema::audit_events::dsl as a;
+        self.db(|c| {
+            a::audit_events
+                .order((a::created_at.asc(), a::id.asc()))
+                .select((a::action, a::result, a::actor_type, a::target_type, a::target_id))
+                .load::<(String, i32, String, Option<String>, Option<String>)>(c)
+                .unwrap()
+        })
+        .await
+        .into_iter()
+        .map(|(action, result, actor_type, target_type, target_id)| AuditRow {
+            action,
+            result,
+            actor_type,
+            target_type,
+            target_id,
+        })
+        .collect()
+    }
+}

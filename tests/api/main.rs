@@ -1,6 +1,7 @@
 //! Integration tests: each test starts the real server over HTTP on a fresh database.
 
 mod accounts;
+mod admin;
 mod applications;
 mod catalogue;
 mod clients;
