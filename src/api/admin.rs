@@ -120,7 +120,7 @@ pub async fn create_staff_account(
             password_hash: hash,
             full_name,
             preferred_language: "zh-Hant".into(),
-            status: accounts::ACTIVE.into(),
+            status: accounts::ACTIVE,
             created_at: t,
             updated_at: t,
         };
@@ -319,7 +319,7 @@ pub async fn disable_staff_account(
                     .execute(conn)?;
                 let ended = crate::store::sessions::revoke_all(conn, &id, None, "account_disabled", t)?;
                 audit.write(conn)?;
-                Ok((Account { status: accounts::DISABLED.into(), updated_at: t, ..account }, ended))
+                Ok((Account { status: accounts::DISABLED, updated_at: t, ..account }, ended))
             })
             .await?;
         state.revocations.add(ended, state.tokens.ttl + std::time::Duration::from_secs(60));

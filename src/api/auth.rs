@@ -164,7 +164,7 @@ pub async fn register_resident(
         password_hash: hash,
         full_name,
         preferred_language: language.as_str().into(),
-        status: accounts::ACTIVE.into(),
+        status: accounts::ACTIVE,
         created_at: t,
         updated_at: t,
     };
