@@ -243,12 +243,24 @@ pub fn purge(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
 
 /// An idempotent create, resolved before the create does any work: a replay is answered from the
 /// stored first answer without hashing, looking up or writing anything.
-pub struct Create(Begin);
+pub struct Create(Plan);
+
+enum Plan {
+    Resolved(Begin),
+    /// A JSON create whose key is looked up when it runs. Actix polls a handler's extractors together, so
+    /// when this extractor is first polled the body may still be arriving; by the time the handler runs
+    /// it has been parsed (and kept for the fingerprint) or refused.
+    Json {
+        req: HttpRequest,
+        state: actix_web::web::Data<AppState>,
+        operation: String,
+    },
+}
 
 impl Create {
     /// A create without idempotency (no key, or a request that cannot succeed).
     pub fn none() -> Self {
-        Self(Begin::None)
+        Self(Plan::Resolved(Begin::None))
     }
 
     /// Looks the request's key up for `owner` and `operation`.
@@ -259,7 +271,35 @@ impl Create {
         operation: impl Into<String>,
         fingerprint: String,
     ) -> ApiResult<Self> {
-        begin(req, state, owner, operation, fingerprint).await.map(Self)
+        begin(req, state, owner, operation, fingerprint).await.map(|b| Self(Plan::Resolved(b)))
+    }
+
+    /// A JSON create of `operation`, looked up in [`Create::run`]. Its key belongs to the authenticated
+    /// caller or, for anonymous creates, to the client's address, so one client's key cannot replay
+    /// another's answer. A body that failed to parse creates nothing, so it needs no lookup.
+    pub fn json(req: HttpRequest, state: actix_web::web::Data<AppState>, operation: String) -> Self {
+        Self(Plan::Json { req, state, operation })
+    }
+
+    async fn resolve(self) -> ApiResult<Begin> {
+        let (req, state, operation) = match self.0 {
+            Plan::Resolved(b) => return Ok(b),
+            Plan::Json { req, state, operation } => (req, state, operation),
+        };
+        let owner = {
+            use actix_web::HttpMessage;
+            let ext = req.extensions();
+            if ext.get::<RawBody>().is_none() {
+                return Ok(Begin::None);
+            }
+            match ext.get::<crate::auth::Principal>() {
+                Some(p) => p.id.clone(),
+                None => {
+                    format!("anonymous:{}", crate::context::client_ip(&req, &state.config.trusted_proxies))
+                }
+            }
+        };
+        begin(&req, &state, &owner, operation, json_fingerprint(&req)).await
     }
 
     /// Replays the first answer, or runs `create` with the record its transaction must store (via
@@ -269,7 +309,7 @@ impl Create {
         F: FnOnce(Option<Recorded>) -> Fut,
         Fut: std::future::Future<Output = ApiResult<Created>>,
     {
-        match self.0 {
+        match self.resolve().await? {
             Begin::Replay(res) => Ok(res),
             Begin::Fresh(guard) => {
                 let created = create(Some(guard.record())).await?;

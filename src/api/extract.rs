@@ -90,34 +90,19 @@ impl FromRequest for AuditTrail {
 
 impl FromRequest for crate::idempotency::Create {
     type Error = ApiError;
-    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = ApiResult<Self>>>>;
+    type Future = Ready<ApiResult<Self>>;
 
-    /// Listed after the caller and the JSON body: it needs the caller's id (or, for anonymous creates,
-    /// the client's address, so one client's key cannot replay another's answer) and the parsed body.
-    /// A body that failed to parse creates nothing, so it needs no key lookup.
+    /// Listed after the caller and the JSON body; the key is looked up when the create runs (see
+    /// [`Create::json`](crate::idempotency::Create::json)), once the body has been read.
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            use crate::idempotency::{Create, RawBody, json_fingerprint};
-            let state = req
-                .app_data::<web::Data<AppState>>()
-                .cloned()
-                .ok_or_else(|| ApiError::internal("application state missing"))?;
-            let operation = req
-                .extensions()
-                .get::<crate::http::Operation>()
-                .map(|o| o.id.clone())
-                .ok_or_else(|| ApiError::internal("create without a documented operation"))?;
-            if req.extensions().get::<RawBody>().is_none() {
-                return Ok(Create::none());
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let operation = req.extensions().get::<crate::http::Operation>().map(|o| o.id.clone());
+        ready(match (state, operation) {
+            (Some(state), Some(operation)) => {
+                Ok(crate::idempotency::Create::json(req.clone(), state, operation))
             }
-            let owner = match req.extensions().get::<Principal>() {
-                Some(p) => p.id.clone(),
-                None => {
-                    format!("anonymous:{}", crate::context::client_ip(&req, &state.config.trusted_proxies))
-                }
-            };
-            Create::begin(&req, &state, &owner, operation, json_fingerprint(&req)).await
+            (None, _) => Err(ApiError::internal("application state missing")),
+            (_, None) => Err(ApiError::internal("create without a documented operation")),
         })
     }
 }
