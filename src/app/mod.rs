@@ -4,6 +4,10 @@
 //! `api/` only parse, call one of these and respond; queries live in `store/`, pure rules in `domain/`.
 
 pub mod caller;
+pub mod client_tokens;
 pub mod org_applications;
+pub mod password_reset;
 pub mod precondition;
+pub mod registration;
+pub mod sessions;
 pub mod workflow;
