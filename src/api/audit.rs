@@ -39,6 +39,10 @@ fn spec(operation_id: &str) -> Option<Spec> {
         "addApplicationNote" => ("application.note", Path("application", "application_id")),
         "downloadOrgDocument" => ("document.download", Path("document", "document_id")),
         "listOrgStaff" => ("staff.list", None),
+        // A person's own account; the use cases name the account or document they touch.
+        "updateMe" => ("account.update", None),
+        "revokeSession" => ("auth.session_revoke", Path("session", "session_id")),
+        "addIdentityDocument" => ("identity_document.add", None),
         _ => return Option::None,
     };
     Some(Spec { action, target })

@@ -5,6 +5,8 @@
 
 pub mod caller;
 pub mod client_tokens;
+pub mod identity_documents;
+pub mod me;
 pub mod org_applications;
 pub mod password_reset;
 pub mod precondition;

@@ -360,3 +360,65 @@ async fn a_session_ended_on_one_instance_stops_working_on_the_others_within_seco
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
+
+/// Sends `body` as raw JSON text.
+async fn raw(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: &str,
+    body: &'static str,
+) -> reqwest::Response {
+    app.request(method, path)
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn the_kind_of_caller_is_judged_before_a_broken_body_on_own_account_operations() {
+    let app = spawn_demo().await;
+    let admin = app.admin().await;
+    let org = app.org_id("hq-lianhai-bank").await;
+    let client: Value = app
+        .send_json(
+            Method::POST,
+            "/v1/admin/api-clients",
+            Some(&admin.token),
+            &json!({"organisation_id": org, "name": "Teller", "scopes": ["applications:read"]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let res = app
+        .request(Method::POST, "/v1/oauth/token")
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", client["client_id"].as_str().unwrap()),
+            ("client_secret", client["client_secret"].as_str().unwrap()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let client_token = res.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned();
+    let officer = app.session("officer.lei@hq-entry-exit.example", qinaotong::seed::DEMO_PASSWORD).await;
+
+    // API clients are not people: 403 even when the body is broken (it used to be 400).
+    for (method, path) in [(Method::PATCH, "/v1/me"), (Method::PUT, "/v1/me/password")] {
+        let res = raw(&app, method, path, &client_token, "[oops").await;
+        assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
+    }
+    // Identity documents are for residents only: staff hear 403 before their body is read.
+    let res = raw(&app, Method::POST, "/v1/me/identity-documents", &officer.token, "[oops").await;
+    assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
+    // Without a token, 401 whatever the body.
+    let res = app.request(Method::PATCH, "/v1/me").body("[oops").send().await.unwrap();
+    assert_problem(res, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    // The right caller with a broken body hears about the body.
+    let res = raw(&app, Method::PATCH, "/v1/me", &officer.token, "[oops").await;
+    assert_problem(res, StatusCode::BAD_REQUEST, "malformed_request").await;
+}
