@@ -43,6 +43,8 @@ fn spec(operation_id: &str) -> Option<Spec> {
         "updateMe" => ("account.update", None),
         "revokeSession" => ("auth.session_revoke", Path("session", "session_id")),
         "addIdentityDocument" => ("identity_document.add", None),
+        "exportMyData" => ("account.export", None),
+        "deleteMe" => ("account.delete", None),
         _ => return Option::None,
     };
     Some(Spec { action, target })

@@ -10,6 +10,7 @@ pub mod me;
 pub mod org_applications;
 pub mod password_reset;
 pub mod precondition;
+pub mod privacy;
 pub mod registration;
 pub mod sessions;
 pub mod workflow;
