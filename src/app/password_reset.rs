@@ -138,14 +138,11 @@ pub async fn reset(state: &AppState, ctx: RequestContext, input: Reset) -> ApiRe
                 None => None,
                 Some(account) => resets::latest_pending(conn, &account.id, MAX_ATTEMPTS, t)?,
             };
+            let is_right = |p: &resets::PendingReset| {
+                bool::from(p.code_hash.as_bytes().ct_eq(code_hash(&p.account_id, &code).as_bytes()))
+            };
             let matched = match pending {
-                Some(p)
-                    if bool::from(
-                        p.code_hash.as_bytes().ct_eq(code_hash(&p.account_id, &code).as_bytes()),
-                    ) =>
-                {
-                    Some(p)
-                }
+                Some(p) if is_right(&p) => Some(p),
                 Some(p) => {
                     resets::count_wrong_try(conn, &p.id, MAX_ATTEMPTS)?;
                     None

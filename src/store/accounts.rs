@@ -170,3 +170,17 @@ pub fn find_active_staff(conn: &mut DbConn, id: &str, organisation: &str) -> Que
         .first(conn)
         .optional()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_read_back_as_written_and_unknown_ones_are_refused() {
+        for s in [AccountStatus::Active, AccountStatus::Disabled, AccountStatus::Deleted] {
+            assert_eq!(AccountStatus::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(AccountStatus::parse("Active"), None);
+        assert_eq!(AccountStatus::parse(""), None);
+    }
+}
