@@ -108,7 +108,7 @@ fn account(
         password_hash: hash.into(),
         full_name: name.into(),
         preferred_language: if role == "resident" { "zh-Hant".into() } else { "en".into() },
-        status: accounts::ACTIVE.into(),
+        status: accounts::ACTIVE,
         created_at: t,
         updated_at: t,
     }

@@ -57,6 +57,12 @@ fn spec(operation_id: &str) -> Option<Spec> {
         "revokeApiClient" => ("api_client.revoke", Path("api_client", "client_ref")),
         "rotateApiClientSecret" => ("api_client.rotate_secret", Path("api_client", "client_ref")),
         "listAuditEvents" => ("audit.list", Query),
+        // A person's own account; the use cases name the account or document they touch.
+        "updateMe" => ("account.update", None),
+        "revokeSession" => ("auth.session_revoke", Path("session", "session_id")),
+        "addIdentityDocument" => ("identity_document.add", None),
+        "exportMyData" => ("account.export", None),
+        "deleteMe" => ("account.delete", None),
         _ => return Option::None,
     };
     Some(Spec { action, target })

@@ -1,28 +1,23 @@
 //! The caller's own account: profile, password, sessions, identity documents, export and erasure.
 
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
-use chrono::{DateTime, NaiveDate, Utc};
+use actix_web::{HttpResponse, delete, get, patch, post, put, web};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::auth::check_full_name;
 use crate::api::pagination::{Page, PageParams, page, time_key};
-use crate::audit::Audit;
-use crate::auth::Principal;
+use crate::app::caller::{Person, Resident};
+use crate::app::identity_documents::{self as iddocs, NewIdentityDocument};
+use crate::app::me::{self, PasswordChange, ProfileChanges};
+use crate::audit::AuditTrail;
 use crate::context::RequestContext;
-use crate::db::types::{new_id, now, utc};
-use crate::domain::FieldError;
-use crate::domain::contact::{Email, Phone};
-use crate::domain::identity::{IdentityKind, IdentityNumber};
-use crate::domain::locale::Locale;
-use crate::domain::password::NewPassword;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::db::types::utc;
+use crate::error::{ApiResult, Problem};
 use crate::http::json::Json;
-use crate::idempotency::{self, Created};
+use crate::idempotency::{Create, Created};
 use crate::state::AppState;
-use crate::store::accounts::{self, Account};
-use crate::store::identity_documents::{self as iddocs, IdentityDocument};
-use crate::store::sessions;
+use crate::store::accounts::Account;
+use crate::store::identity_documents::IdentityDocument;
 
 /// The caller's profile.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -66,10 +61,8 @@ impl From<Account> for Me {
     responses((status = 200, description = "The profile.", body = Me))
 )]
 #[get("/me")]
-pub async fn get_me(state: web::Data<AppState>, p: Principal) -> ApiResult<HttpResponse> {
-    let id = p.account()?.to_owned();
-    let account = state.db.run(move |conn| Ok(accounts::find(conn, &id)?)).await?;
-    Ok(HttpResponse::Ok().json(Me::from(account)))
+pub async fn get_me(caller: Person, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(Me::from(me::get(&state.db, caller).await?)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -98,79 +91,19 @@ pub struct UpdateMe {
 )]
 #[patch("/me")]
 pub async fn update_me(
+    caller: Person,
     state: web::Data<AppState>,
-    p: Principal,
-    ctx: RequestContext,
+    trail: AuditTrail,
     body: Json<UpdateMe>,
 ) -> ApiResult<HttpResponse> {
-    let id = p.account()?.to_owned();
-    let body = body.0;
-    let mut errors = Vec::new();
-    let full_name = body.full_name.as_deref().map(|n| check_full_name(n, &mut errors));
-    let language = body.preferred_language.as_deref().and_then(|l| {
-        let parsed = Locale::parse_tag(l);
-        if parsed.is_none() {
-            errors.push(FieldError::new(
-                "preferred_language",
-                "unsupported_language",
-                "use zh-Hant, zh-Hans, pt or en",
-            ));
-        }
-        parsed
-    });
-    let email = body.email.as_deref().and_then(|e| {
-        Email::parse(e).map_err(|err| errors.push(FieldError::new("email", err.code(), err.message()))).ok()
-    });
-    let phone = body.phone.as_deref().and_then(|v| {
-        Phone::parse(v).map_err(|err| errors.push(FieldError::new("phone", err.code(), err.message()))).ok()
-    });
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
-    let audit = Audit::by(&p, &ctx, "account.update").target("account", &id).subject(&id);
-    let account = state
-        .db
-        .write(move |conn| {
-            use crate::db::schema::accounts::dsl as a;
-            use diesel::prelude::*;
-            for taken in
-                [email.as_ref().map(Email::as_str), phone.as_ref().map(Phone::as_str)].into_iter().flatten()
-            {
-                if accounts::login_taken(conn, taken, Some(&id))? {
-                    return Err(ApiError::conflict(
-                        crate::error::ErrorCode::LoginTaken,
-                        "this email or phone number is already registered",
-                    ));
-                }
-            }
-            let mut account = accounts::find(conn, &id)?;
-            if let Some(n) = full_name {
-                account.full_name = n;
-            }
-            if let Some(l) = language {
-                account.preferred_language = l.as_str().into();
-            }
-            if let Some(e) = email {
-                account.email = Some(e.into_inner());
-            }
-            if let Some(v) = phone {
-                account.phone = Some(v.into_inner());
-            }
-            account.updated_at = now();
-            diesel::update(a::accounts.find(&id))
-                .set((
-                    a::full_name.eq(&account.full_name),
-                    a::preferred_language.eq(&account.preferred_language),
-                    a::email.eq(&account.email),
-                    a::phone.eq(&account.phone),
-                    a::updated_at.eq(account.updated_at),
-                ))
-                .execute(conn)?;
-            audit.write(conn)?;
-            Ok(account)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(Me::from(account)))
+    let b = body.0;
+    let changes = ProfileChanges {
+        full_name: b.full_name,
+        preferred_language: b.preferred_language,
+        email: b.email,
+        phone: b.phone,
+    };
+    Ok(HttpResponse::Ok().json(Me::from(me::update(&state.db, caller, changes, trail).await?)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -195,37 +128,14 @@ pub struct ChangePassword {
 )]
 #[put("/me/password")]
 pub async fn change_password(
+    caller: Person,
     state: web::Data<AppState>,
-    p: Principal,
     ctx: RequestContext,
     body: Json<ChangePassword>,
 ) -> ApiResult<HttpResponse> {
-    let id = p.account()?.to_owned();
-    let lookup = id.clone();
-    let account = state.db.run(move |conn| Ok(accounts::find(conn, &lookup)?)).await?;
-    let mut context = vec![account.full_name.as_str()];
-    context.extend(account.email.as_deref().and_then(|e| e.split('@').next()));
-    let new = NewPassword::parse(&body.0.new_password, &context)
-        .map_err(|e| ApiError::field("new_password", e.code(), e.message()))?;
-    if !state.hasher.verify(body.0.current_password, Some(account.password_hash)).await? {
-        let audit = Audit::by(&p, &ctx, "auth.password_change_failed").subject(&id).result(422);
-        state.db.write(move |conn| Ok(audit.write(conn)?)).await?;
-        return Err(ApiError::field("current_password", "wrong_password", "the current password is wrong"));
-    }
-    let hash = state.hasher.hash(new.expose().to_owned()).await?;
-    let keep = p.sid.clone();
-    let audit = Audit::by(&p, &ctx, "auth.password_change").target("account", &id).subject(&id);
-    let ended = state
-        .db
-        .write(move |conn| {
-            let t = now();
-            accounts::set_password(conn, &id, &hash, t)?;
-            let ended = sessions::revoke_all(conn, &id, keep.as_deref(), "password_change", t)?;
-            audit.write(conn)?;
-            Ok(ended)
-        })
-        .await?;
-    state.revocations.add(ended, state.tokens.ttl + std::time::Duration::from_secs(60));
+    let b = body.0;
+    let change = PasswordChange { current_password: b.current_password, new_password: b.new_password };
+    me::change_password(&state, caller, ctx, change).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -253,14 +163,13 @@ pub struct SessionView {
 )]
 #[get("/me/sessions")]
 pub async fn list_sessions(
+    caller: Person,
     state: web::Data<AppState>,
-    p: Principal,
     q: web::Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
-    let id = p.account()?.to_owned();
     let (limit, after) = (q.limit()?, q.time_cursor()?);
-    let rows = state.db.run(move |conn| Ok(sessions::list_open(conn, &id, now(), after, limit + 1)?)).await?;
-    let current = p.sid.clone();
+    let current = caller.session_id.clone();
+    let rows = me::sessions(&state.db, caller, after, limit + 1).await?;
     let body = page(
         rows,
         limit,
@@ -294,26 +203,12 @@ pub async fn list_sessions(
 )]
 #[delete("/me/sessions/{session_id}")]
 pub async fn revoke_session(
+    caller: Person,
     state: web::Data<AppState>,
-    p: Principal,
-    ctx: RequestContext,
+    trail: AuditTrail,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let id = p.account()?.to_owned();
-    let sid = path.into_inner();
-    let audit = Audit::by(&p, &ctx, "auth.session_revoke").target("session", &sid).subject(&id);
-    let target = sid.clone();
-    let found = state
-        .db
-        .write(move |conn| Ok(sessions::revoke(conn, &id, &target, "revoked_by_user", now())?))
-        .await?;
-    if !found {
-        let audit = audit.result(404);
-        state.db.write(move |conn| Ok(audit.write(conn)?)).await?;
-        return Err(ApiError::not_found());
-    }
-    state.db.write(move |conn| Ok(audit.result(204).write(conn)?)).await?;
-    state.revocations.add([sid], state.tokens.ttl + std::time::Duration::from_secs(60));
+    me::revoke_session(&state, caller, path.into_inner(), trail).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -368,75 +263,19 @@ impl From<IdentityDocument> for IdentityDocumentView {
 )]
 #[post("/me/identity-documents")]
 pub async fn add_identity_document(
-    req: HttpRequest,
+    caller: Resident,
     state: web::Data<AppState>,
-    p: Principal,
-    ctx: RequestContext,
+    trail: AuditTrail,
     body: Json<AddIdentityDocument>,
+    create: Create,
 ) -> ApiResult<HttpResponse> {
-    let owner = p.resident()?.to_owned();
-    let body = body.0;
-    let mut errors = Vec::new();
-    let kind = IdentityKind::parse(&body.kind);
-    if kind.is_none() {
-        errors.push(FieldError::new(
-            "kind",
-            "invalid_option",
-            "kind must be macao_id, mainland_travel_permit, mainland_id or residence_permit",
-        ));
-    }
-    let number = kind.and_then(|k| {
-        IdentityNumber::parse(k, &body.number)
-            .map_err(|e| errors.push(FieldError::new("number", e.code(), e.message(k))))
-            .ok()
-    });
-    if let Some(raw) = &body.expires_on {
-        match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
-            Err(_) => {
-                errors.push(FieldError::new("expires_on", "invalid_date", "expires_on must be YYYY-MM-DD"))
-            }
-            Ok(d) if d < Utc::now().date_naive() => {
-                errors.push(FieldError::new("expires_on", "expired", "the document has expired"))
-            }
-            Ok(_) => {}
-        }
-    }
-    let Some(number) = number.filter(|_| errors.is_empty()) else {
-        return Err(ApiError::validation(errors));
-    };
-    let doc = IdentityDocument {
-        id: new_id(),
-        account_id: owner.clone(),
-        kind: number.kind().as_str().into(),
-        number: number.as_str().into(),
-        expires_on: body.expires_on,
-        created_at: now(),
-    };
-    let audit = Audit::by(&p, &ctx, "identity_document.add")
-        .target("identity_document", &doc.id)
-        .subject(&owner)
-        .result(201);
-    let fp = idempotency::json_fingerprint(&req);
-    let db = state.db.clone();
-    idempotency::run(&req, &state, &owner, "addIdentityDocument", fp, |record| async move {
-        db.write(move |conn| {
-            iddocs::insert(conn, &doc).map_err(|e| {
-                ApiError::unique_or(e, || {
-                    ApiError::conflict(
-                        crate::error::ErrorCode::AlreadyExists,
-                        "this identity document is already on the account",
-                    )
-                })
-            })?;
-            audit.write(conn)?;
-            let created =
-                Created::new("/v1/me/identity-documents".into(), None, &IdentityDocumentView::from(doc))?;
-            created.remember(conn, record.as_ref())?;
-            Ok(created)
-        })
-        .await
-    })
-    .await
+    let b = body.0;
+    let input = NewIdentityDocument { kind: b.kind, number: b.number, expires_on: b.expires_on };
+    create.run(|record| iddocs::add(&state.db, caller, input, record, trail, document_added)).await
+}
+
+fn document_added(doc: &IdentityDocument) -> ApiResult<Created> {
+    Created::new("/v1/me/identity-documents".into(), None, &IdentityDocumentView::from(doc.clone()))
 }
 
 /// List the caller's identity documents
@@ -449,9 +288,10 @@ pub async fn add_identity_document(
     responses((status = 200, description = "The documents, oldest first.", body = Page<IdentityDocumentView>))
 )]
 #[get("/me/identity-documents")]
-pub async fn list_identity_documents(state: web::Data<AppState>, p: Principal) -> ApiResult<HttpResponse> {
-    let owner = p.resident()?.to_owned();
-    let docs = state.db.run(move |conn| Ok(iddocs::list(conn, &owner)?)).await?;
-    let items = docs.into_iter().map(IdentityDocumentView::from).collect();
+pub async fn list_identity_documents(
+    caller: Resident,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let items = iddocs::list(&state.db, caller).await?.into_iter().map(IdentityDocumentView::from).collect();
     Ok(HttpResponse::Ok().json(Page { items, next_cursor: None }))
 }

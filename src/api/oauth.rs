@@ -6,16 +6,13 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
-use subtle::ConstantTimeEq;
 use utoipa::ToSchema;
 
-use crate::audit::Audit;
-use crate::auth::sha256_hex;
+use crate::app::client_tokens::{self, ClientCredentials, Refusal};
 use crate::context::RequestContext;
 use crate::error::ApiError;
 use crate::http::json::read_body;
 use crate::state::AppState;
-use crate::store::clients;
 
 /// The form fields of a token request.
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -96,98 +93,71 @@ pub async fn issue_client_token(
     ctx: RequestContext,
     mut payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    let credentials = match read_request(&req, &mut payload).await {
+        Ok(c) => c,
+        Err(refusal) => return Ok(refusal),
+    };
+    match client_tokens::issue(&state, ctx, credentials).await {
+        Ok(token) => Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(
+            ClientTokenResponse {
+                access_token: token.access_token,
+                token_type: "Bearer".into(),
+                expires_in: token.expires_in,
+                scope: token.scope,
+            },
+        )),
+        Err(Refusal::InvalidClient) => {
+            Ok(oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "unknown client or wrong secret"))
+        }
+        Err(Refusal::InvalidScope(scope)) => Ok(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+            &format!("the client may not request {scope}"),
+        )),
+        Err(Refusal::Failed(e)) => Err(e),
+    }
+}
+
+/// The credentials of a well-formed token request, or the RFC 6749 answer to a malformed one.
+async fn read_request(
+    req: &HttpRequest,
+    payload: &mut web::Payload,
+) -> Result<ClientCredentials, HttpResponse> {
+    let invalid_request =
+        |description: &str| oauth_error(StatusCode::BAD_REQUEST, "invalid_request", description);
     let form_ct = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|ct| {
         ct.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/x-www-form-urlencoded")
     });
     if !form_ct {
-        return Ok(oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "the body must be application/x-www-form-urlencoded",
-        ));
+        return Err(invalid_request("the body must be application/x-www-form-urlencoded"));
     }
-    let body = match read_body(&mut payload, 16 * 1024).await {
-        Ok(b) => b,
-        Err(_) => {
-            return Ok(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "the body is too large"));
-        }
-    };
-    let Ok(form) = serde_urlencoded::from_bytes::<ClientTokenForm>(&body) else {
-        return Ok(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "the body is not a valid form"));
-    };
+    let body = read_body(payload, 16 * 1024).await.map_err(|_| invalid_request("the body is too large"))?;
+    let form = serde_urlencoded::from_bytes::<ClientTokenForm>(&body)
+        .map_err(|_| invalid_request("the body is not a valid form"))?;
     match form.grant_type.as_deref() {
         Some("client_credentials") => {}
-        None => return Ok(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "grant_type is required")),
+        None => return Err(invalid_request("grant_type is required")),
         Some(_) => {
-            return Ok(oauth_error(
+            return Err(oauth_error(
                 StatusCode::BAD_REQUEST,
                 "unsupported_grant_type",
                 "only client_credentials is supported",
             ));
         }
     }
-    let basic = basic_credentials(&req);
-    let (client_id, secret) = match (basic, form.client_id.clone(), form.client_secret.clone()) {
+    let (client_id, client_secret) = match (basic_credentials(req), form.client_id, form.client_secret) {
         (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
-            return Ok(oauth_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                "use one way of sending credentials",
-            ));
+            return Err(invalid_request("use one way of sending credentials"));
         }
         (Some(pair), None, None) => pair,
         (None, Some(id), Some(secret)) => (id, secret),
         _ => {
-            return Ok(oauth_error(
+            return Err(oauth_error(
                 StatusCode::UNAUTHORIZED,
                 "invalid_client",
                 "client credentials are required",
             ));
         }
     };
-    let lookup = client_id.clone();
-    let client = state.db.run(move |conn| Ok(clients::find_active(conn, &lookup)?)).await?;
-    let presented = sha256_hex(&secret);
-    let valid =
-        client.as_ref().is_some_and(|c| bool::from(c.secret_hash.as_bytes().ct_eq(presented.as_bytes())));
-    let Some(client) = client.filter(|_| valid) else {
-        let audit =
-            Audit::system(&ctx, "auth.client_token_failed").target("api_client", &client_id).result(401);
-        state.db.write(move |conn| Ok(audit.write(conn)?)).await?;
-        return Ok(oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "unknown client or wrong secret"));
-    };
-    let granted: Vec<&str> = client.scopes.split(' ').filter(|s| !s.is_empty()).collect();
-    let scope = match form.scope.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => granted.join(" "),
-        Some(requested) => {
-            let wanted: Vec<&str> = requested.split(' ').filter(|s| !s.is_empty()).collect();
-            if let Some(bad) = wanted.iter().find(|s| !granted.contains(s)) {
-                return Ok(oauth_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_scope",
-                    &format!("the client may not request {bad}"),
-                ));
-            }
-            wanted.join(" ")
-        }
-    };
-    let token = state
-        .tokens
-        .issue(&client.client_id, "client", Some(&client.organisation_id), None, Some(&scope))
-        .map_err(ApiError::internal)?;
-    let principal = crate::auth::Principal {
-        id: client.client_id.clone(),
-        role: crate::auth::Role::Client,
-        org: Some(client.organisation_id.clone()),
-        sid: None,
-        scopes: Vec::new(),
-    };
-    let audit = Audit::by(&principal, &ctx, "auth.client_token").target("api_client", &client.client_id);
-    state.db.write(move |conn| Ok(audit.write(conn)?)).await?;
-    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(ClientTokenResponse {
-        access_token: token,
-        token_type: "Bearer".into(),
-        expires_in: state.tokens.ttl.as_secs(),
-        scope,
-    }))
+    Ok(ClientCredentials { client_id, client_secret, scope: form.scope })
 }

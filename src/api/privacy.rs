@@ -2,7 +2,6 @@
 
 use actix_web::{HttpResponse, delete, get, web};
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -10,21 +9,14 @@ use crate::api::applications::{ApplicationView, EventView};
 use crate::api::documents::DocumentInfo;
 use crate::api::me::{IdentityDocumentView, Me};
 use crate::api::notifications::NotificationView;
-use crate::app::workflow::{self, Actor};
-use crate::audit::Audit;
-use crate::auth::Principal;
-use crate::context::RequestContext;
-use crate::db::schema::{
-    accounts as acc, applications as a, audit_events as au, notifications as n, sessions as s,
-};
-use crate::db::types::{now, utc};
-use crate::domain::status::{Action, ApplicationStatus};
+use crate::app::caller::Resident;
+use crate::app::privacy::{self, Export};
+use crate::audit::AuditTrail;
+use crate::db::types::utc;
 use crate::error::ApiResult;
 use crate::state::AppState;
-use crate::store::applications::{self as store, Application, Notification};
 use crate::store::audit::AuditEvent;
-use crate::store::identity_documents as iddocs;
-use crate::store::{accounts, sessions};
+use crate::store::sessions::Session;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ExportedApplication {
@@ -68,6 +60,55 @@ pub struct DataExport {
     pub activity: Vec<ExportedAccess>,
 }
 
+impl From<Session> for ExportedSession {
+    fn from(x: Session) -> Self {
+        Self {
+            id: x.id,
+            created_at: utc(x.created_at),
+            last_used_at: utc(x.last_used_at),
+            revoked_at: x.revoked_at.map(utc),
+            user_agent: x.user_agent,
+            ip: x.ip,
+        }
+    }
+}
+
+impl From<AuditEvent> for ExportedAccess {
+    fn from(e: AuditEvent) -> Self {
+        Self {
+            actor_type: e.actor_type,
+            organisation_id: e.organisation_id,
+            action: e.action,
+            target_type: e.target_type,
+            target_id: e.target_id,
+            result: e.result,
+            created_at: utc(e.created_at),
+        }
+    }
+}
+
+impl From<Export> for DataExport {
+    fn from(x: Export) -> Self {
+        Self {
+            exported_at: Utc::now(),
+            account: Me::from(x.account),
+            identity_documents: x.identity_documents.into_iter().map(IdentityDocumentView::from).collect(),
+            sessions: x.sessions.into_iter().map(ExportedSession::from).collect(),
+            applications: x
+                .applications
+                .into_iter()
+                .map(|a| ExportedApplication {
+                    application: ApplicationView::new(a.application, false),
+                    events: a.events.into_iter().map(EventView::from).collect(),
+                    documents: a.documents.into_iter().map(DocumentInfo::from).collect(),
+                })
+                .collect(),
+            notifications: x.notifications.into_iter().map(NotificationView::from).collect(),
+            activity: x.activity.into_iter().map(ExportedAccess::from).collect(),
+        }
+    }
+}
+
 /// Export everything held about the caller
 ///
 /// Account, identity documents, sessions, applications with their history and document metadata, notifications and the activity recorded about the caller.
@@ -79,70 +120,11 @@ pub struct DataExport {
 )]
 #[get("/me/export")]
 pub async fn export_my_data(
+    caller: Resident,
     state: web::Data<AppState>,
-    p: Principal,
-    ctx: RequestContext,
+    trail: AuditTrail,
 ) -> ApiResult<HttpResponse> {
-    let id = p.resident()?.to_owned();
-    let audit = Audit::by(&p, &ctx, "account.export").target("account", &id).subject(&id);
-    let export = state
-        .db
-        .write(move |conn| {
-            let account = accounts::find(conn, &id)?;
-            let docs = iddocs::list(conn, &id)?;
-            let sess: Vec<sessions::Session> =
-                s::table.filter(s::account_id.eq(&id)).order(s::created_at.asc()).load(conn)?;
-            let apps: Vec<Application> =
-                a::table.filter(a::resident_id.eq(&id)).order(a::created_at.asc()).load(conn)?;
-            let mut applications = Vec::with_capacity(apps.len());
-            for app in apps {
-                let events = store::list_events(conn, &app.id, true, None, 10_000)?;
-                let documents = store::list_documents(conn, &app.id)?;
-                applications.push(ExportedApplication {
-                    application: ApplicationView::new(app, false),
-                    events: events.into_iter().map(EventView::from).collect(),
-                    documents: documents.into_iter().map(DocumentInfo::from).collect(),
-                });
-            }
-            let notes: Vec<Notification> =
-                n::table.filter(n::account_id.eq(&id)).order(n::created_at.asc()).load(conn)?;
-            let activity: Vec<AuditEvent> = au::table
-                .filter(au::subject_account_id.eq(&id))
-                .order((au::created_at.asc(), au::id.asc()))
-                .load(conn)?;
-            audit.write(conn)?;
-            Ok(DataExport {
-                exported_at: Utc::now(),
-                account: Me::from(account),
-                identity_documents: docs.into_iter().map(IdentityDocumentView::from).collect(),
-                sessions: sess
-                    .into_iter()
-                    .map(|x| ExportedSession {
-                        id: x.id,
-                        created_at: utc(x.created_at),
-                        last_used_at: utc(x.last_used_at),
-                        revoked_at: x.revoked_at.map(utc),
-                        user_agent: x.user_agent,
-                        ip: x.ip,
-                    })
-                    .collect(),
-                applications,
-                notifications: notes.into_iter().map(NotificationView::from).collect(),
-                activity: activity
-                    .into_iter()
-                    .map(|e| ExportedAccess {
-                        actor_type: e.actor_type,
-                        organisation_id: e.organisation_id,
-                        action: e.action,
-                        target_type: e.target_type,
-                        target_id: e.target_id,
-                        result: e.result,
-                        created_at: utc(e.created_at),
-                    })
-                    .collect(),
-            })
-        })
-        .await?;
+    let export = DataExport::from(privacy::export(&state.db, caller, trail).await?);
     Ok(HttpResponse::Ok()
         .insert_header(("Content-Disposition", "attachment; filename=\"qinaotong-export.json\""))
         .json(export))
@@ -161,64 +143,10 @@ pub async fn export_my_data(
 )]
 #[delete("/me")]
 pub async fn delete_me(
+    caller: Resident,
     state: web::Data<AppState>,
-    p: Principal,
-    ctx: RequestContext,
+    trail: AuditTrail,
 ) -> ApiResult<HttpResponse> {
-    let id = p.resident()?.to_owned();
-    let audit = Audit::by(&p, &ctx, "account.delete").target("account", &id).subject(&id).result(204);
-    let (ended, files) = state
-        .db
-        .write(move |conn| {
-            let t = now();
-            let actor = Actor { actor_type: "resident", id: id.clone() };
-            let apps: Vec<Application> = a::table.filter(a::resident_id.eq(&id)).load(conn)?;
-            let mut files = Vec::new();
-            for app in apps {
-                files.extend(store::list_documents(conn, &app.id)?.into_iter().map(|d| d.storage_key));
-                match app.status {
-                    ApplicationStatus::Draft => {
-                        diesel::delete(a::table.find(&app.id)).execute(conn)?;
-                        continue;
-                    }
-                    ApplicationStatus::Submitted | ApplicationStatus::NeedsInfo => {
-                        workflow::apply(conn, &app, Action::Withdraw, &actor, None)?;
-                    }
-                    _ => {}
-                }
-                diesel::delete(
-                    crate::db::schema::documents::table
-                        .filter(crate::db::schema::documents::application_id.eq(&app.id)),
-                )
-                .execute(conn)?;
-                diesel::update(a::table.find(&app.id))
-                    .set((a::form_data.eq("{}"), a::updated_at.eq(t)))
-                    .execute(conn)?;
-            }
-            diesel::delete(n::table.filter(n::account_id.eq(&id))).execute(conn)?;
-            iddocs::delete_all(conn, &id)?;
-            let ended = sessions::revoke_all(conn, &id, None, "account_deleted", t)?;
-            diesel::update(s::table.filter(s::account_id.eq(&id)))
-                .set((s::user_agent.eq(""), s::ip.eq("")))
-                .execute(conn)?;
-            diesel::update(acc::table.find(&id))
-                .set((
-                    acc::full_name.eq("[deleted]"),
-                    acc::email.eq(None::<String>),
-                    acc::phone.eq(None::<String>),
-                    acc::password_hash.eq("!"),
-                    acc::status.eq(accounts::DELETED),
-                    acc::updated_at.eq(t),
-                ))
-                .execute(conn)?;
-            audit.write(conn)?;
-            Ok((ended, files))
-        })
-        .await?;
-    state.revocations.add(ended, state.tokens.ttl + std::time::Duration::from_secs(60));
-    let dir = state.config.data_dir.join("documents");
-    for key in files {
-        let _ = std::fs::remove_file(dir.join(key));
-    }
+    privacy::erase(&state, caller, trail).await?;
     Ok(HttpResponse::NoContent().finish())
 }

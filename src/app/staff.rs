@@ -94,7 +94,7 @@ pub async fn create(
         password_hash: hash,
         full_name: checked.full_name.into_inner(),
         preferred_language: "zh-Hant".into(),
-        status: accounts::ACTIVE.into(),
+        status: accounts::ACTIVE,
         created_at: t,
         updated_at: t,
     };
@@ -134,7 +134,7 @@ pub async fn disable(state: &AppState, caller: Admin, id: String, trail: AuditTr
             staff::disable(conn, &id, t)?;
             let ended = sessions::revoke_all(conn, &id, None, "account_disabled", t)?;
             trail.write_in(conn, 200)?;
-            Ok((Account { status: accounts::DISABLED.into(), updated_at: t, ..account }, ended))
+            Ok((Account { status: accounts::DISABLED, updated_at: t, ..account }, ended))
         })
         .await?;
     // Access tokens name their session; they are refused until they would have expired anyway.

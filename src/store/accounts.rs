@@ -1,17 +1,77 @@
+//! People's accounts: residents, staff and admins. A deleted account keeps its row (applications and
+//! audit events still point at it) but no personal data, and is never found by the lookups here.
+
 use chrono::NaiveDateTime;
+use diesel::backend::Backend;
+use diesel::deserialize::{self, FromSql, FromSqlRow};
+use diesel::expression::AsExpression;
 use diesel::prelude::*;
+use diesel::serialize::{self, Output, ToSql};
+use diesel::sql_types::Text;
 
 use crate::db::DbConn;
 use crate::db::schema::accounts;
 
-pub const ACTIVE: &str = "active";
-pub const DISABLED: &str = "disabled";
-pub const DELETED: &str = "deleted";
+/// Whether an account may be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Text)]
+pub enum AccountStatus {
+    Active,
+    /// Switched off by an admin; the row and its data stay.
+    Disabled,
+    /// Erased at the owner's request: only tombstones are left.
+    Deleted,
+}
+
+impl AccountStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Disabled => "disabled",
+            Self::Deleted => "deleted",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "active" => Self::Active,
+            "disabled" => Self::Disabled,
+            "deleted" => Self::Deleted,
+            _ => return None,
+        })
+    }
+}
+
+impl<DB: Backend> ToSql<Text, DB> for AccountStatus
+where
+    str: ToSql<Text, DB>,
+{
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+        self.as_str().to_sql(out)
+    }
+}
+
+/// A stored status the code does not know fails the read instead of passing for another one.
+impl<DB: Backend> FromSql<Text, DB> for AccountStatus
+where
+    String: FromSql<Text, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+        let s = String::from_sql(bytes)?;
+        Self::parse(&s).ok_or_else(|| format!("unknown account status {s:?}").into())
+    }
+}
+
+/// Shorthands for the statuses, usable as values and in queries alike.
+pub const ACTIVE: AccountStatus = AccountStatus::Active;
+pub const DISABLED: AccountStatus = AccountStatus::Disabled;
+pub const DELETED: AccountStatus = AccountStatus::Deleted;
 
 #[derive(Debug, Clone, Queryable, Insertable)]
 #[diesel(table_name = accounts)]
 pub struct Account {
     pub id: String,
+    /// `resident`, `officer`, `supervisor` or `admin` (see [`crate::auth::Role`]).
     pub role: String,
     pub organisation_id: Option<String>,
     pub email: Option<String>,
@@ -19,7 +79,7 @@ pub struct Account {
     pub password_hash: String,
     pub full_name: String,
     pub preferred_language: String,
-    pub status: String,
+    pub status: AccountStatus,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -28,8 +88,14 @@ pub fn insert(conn: &mut DbConn, account: &Account) -> QueryResult<()> {
     diesel::insert_into(accounts::table).values(account).execute(conn).map(|_| ())
 }
 
+/// The account, unless it was deleted.
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Account> {
     accounts::table.find(id).filter(accounts::status.ne(DELETED)).first(conn)
+}
+
+/// The active account with this id, if there is one.
+pub fn find_active(conn: &mut DbConn, id: &str) -> QueryResult<Option<Account>> {
+    accounts::table.find(id).filter(accounts::status.eq(ACTIVE)).first(conn).optional()
 }
 
 /// The active account with this normalised email or phone.
@@ -56,6 +122,34 @@ pub fn set_password(conn: &mut DbConn, id: &str, hash: &str, now: NaiveDateTime)
         .execute(conn)
 }
 
+/// Writes the name, language and contacts of `account`.
+pub fn save_profile(conn: &mut DbConn, account: &Account) -> QueryResult<usize> {
+    diesel::update(accounts::table.find(&account.id))
+        .set((
+            accounts::full_name.eq(&account.full_name),
+            accounts::preferred_language.eq(&account.preferred_language),
+            accounts::email.eq(&account.email),
+            accounts::phone.eq(&account.phone),
+            accounts::updated_at.eq(account.updated_at),
+        ))
+        .execute(conn)
+}
+
+/// Replaces the account's personal data with tombstones and marks it deleted; the row stays, because
+/// applications and audit events refer to it. The password hash becomes one no password matches.
+pub fn erase(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(accounts::table.find(id))
+        .set((
+            accounts::full_name.eq("[deleted]"),
+            accounts::email.eq(None::<String>),
+            accounts::phone.eq(None::<String>),
+            accounts::password_hash.eq("!"),
+            accounts::status.eq(DELETED),
+            accounts::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
 /// The active officers and supervisors of an organisation, by name.
 pub fn active_staff(conn: &mut DbConn, organisation: &str) -> QueryResult<Vec<Account>> {
     accounts::table
@@ -75,4 +169,18 @@ pub fn find_active_staff(conn: &mut DbConn, id: &str, organisation: &str) -> Que
         .filter(accounts::status.eq(ACTIVE))
         .first(conn)
         .optional()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_read_back_as_written_and_unknown_ones_are_refused() {
+        for s in [AccountStatus::Active, AccountStatus::Disabled, AccountStatus::Deleted] {
+            assert_eq!(AccountStatus::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(AccountStatus::parse("Active"), None);
+        assert_eq!(AccountStatus::parse(""), None);
+    }
 }

@@ -7,6 +7,8 @@ pub mod audit;
 pub mod catalogue;
 pub mod clients;
 pub mod identity_documents;
+pub mod password_resets;
+pub mod privacy;
 pub mod sessions;
 pub mod staff;
 pub mod throttle;

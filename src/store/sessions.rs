@@ -135,3 +135,18 @@ pub fn list_open(
 pub fn revoked_since(conn: &mut DbConn, since: NaiveDateTime) -> QueryResult<Vec<String>> {
     sessions::table.filter(sessions::revoked_at.gt(since)).select(sessions::id).load(conn)
 }
+
+/// Every session of an account, ended ones included, oldest first.
+pub fn all_of(conn: &mut DbConn, account_id: &str) -> QueryResult<Vec<Session>> {
+    sessions::table
+        .filter(sessions::account_id.eq(account_id))
+        .order((sessions::created_at.asc(), sessions::id.asc()))
+        .load(conn)
+}
+
+/// Forgets the devices and addresses the account's sessions came from.
+pub fn forget_devices(conn: &mut DbConn, account_id: &str) -> QueryResult<usize> {
+    diesel::update(sessions::table.filter(sessions::account_id.eq(account_id)))
+        .set((sessions::user_agent.eq(""), sessions::ip.eq("")))
+        .execute(conn)
+}

@@ -360,3 +360,115 @@ async fn a_session_ended_on_one_instance_stops_working_on_the_others_within_seco
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
+
+/// Sends `body` as raw JSON text.
+async fn raw(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: &str,
+    body: &'static str,
+) -> reqwest::Response {
+    app.request(method, path)
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn the_kind_of_caller_is_judged_before_a_broken_body_on_own_account_operations() {
+    let app = spawn_demo().await;
+    let admin = app.admin().await;
+    let org = app.org_id("hq-lianhai-bank").await;
+    let client: Value = app
+        .send_json(
+            Method::POST,
+            "/v1/admin/api-clients",
+            Some(&admin.token),
+            &json!({"organisation_id": org, "name": "Teller", "scopes": ["applications:read"]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let res = app
+        .request(Method::POST, "/v1/oauth/token")
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", client["client_id"].as_str().unwrap()),
+            ("client_secret", client["client_secret"].as_str().unwrap()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let client_token = res.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned();
+    let officer = app.session("officer.lei@hq-entry-exit.example", qinaotong::seed::DEMO_PASSWORD).await;
+
+    // API clients are not people: 403 even when the body is broken (it used to be 400).
+    for (method, path) in [(Method::PATCH, "/v1/me"), (Method::PUT, "/v1/me/password")] {
+        let res = raw(&app, method, path, &client_token, "[oops").await;
+        assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
+    }
+    // Identity documents are for residents only: staff hear 403 before their body is read.
+    let res = raw(&app, Method::POST, "/v1/me/identity-documents", &officer.token, "[oops").await;
+    assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
+    // Without a token, 401 whatever the body.
+    let res = app.request(Method::PATCH, "/v1/me").body("[oops").send().await.unwrap();
+    assert_problem(res, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    // The right caller with a broken body hears about the body.
+    let res = raw(&app, Method::PATCH, "/v1/me", &officer.token, "[oops").await;
+    assert_problem(res, StatusCode::BAD_REQUEST, "malformed_request").await;
+}
+
+#[actix_web::test]
+async fn own_account_requests_leave_one_audit_row_each_allowed_or_refused() {
+    let app = spawn_demo().await;
+    let me = app.resident("audited.self@example.mo").await;
+    let other = app.session("audited.self@example.mo", STRONG_PASSWORD).await;
+    app.resident("taken.contact@example.mo").await;
+    let officer = app.session("officer.lei@hq-entry-exit.example", qinaotong::seed::DEMO_PASSWORD).await;
+    let before = app.audit_actions().await.len();
+
+    let update = |email: &str| json!({"email": email});
+    let res = app.send_json(Method::PATCH, "/v1/me", Some(&me.token), &update("new.self@example.mo")).await;
+    assert_eq!(res.status(), 200);
+    let res =
+        app.send_json(Method::PATCH, "/v1/me", Some(&me.token), &update("taken.contact@example.mo")).await;
+    assert_problem(res, StatusCode::CONFLICT, "login_taken").await;
+    let doc = json!({"kind": "macao_id", "number": "1234567(3)"});
+    let res = app.send_json(Method::POST, "/v1/me/identity-documents", Some(&me.token), &doc).await;
+    assert_eq!(res.status(), 201);
+    let res = app.send_json(Method::POST, "/v1/me/identity-documents", Some(&officer.token), &doc).await;
+    assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
+    let revoke = |sid: &str| format!("/v1/me/sessions/{sid}");
+    let res = app.request(Method::DELETE, &revoke("missing")).bearer_auth(&me.token).send().await.unwrap();
+    assert_problem(res, StatusCode::NOT_FOUND, "not_found").await;
+    let res =
+        app.request(Method::DELETE, &revoke(&other.session_id)).bearer_auth(&me.token).send().await.unwrap();
+    assert_eq!(res.status(), 204);
+    assert_eq!(app.get_as("/v1/me/export", &me.token).await.status(), 200);
+    assert_problem(app.get_as("/v1/me/export", &officer.token).await, StatusCode::FORBIDDEN, "forbidden")
+        .await;
+    let res = app.request(Method::DELETE, "/v1/me").bearer_auth(&me.token).send().await.unwrap();
+    assert_eq!(res.status(), 204);
+
+    let actions = app.audit_actions().await;
+    let expected: Vec<(String, i32)> = [
+        ("account.update", 200),
+        ("account.update", 409),
+        ("identity_document.add", 201),
+        ("identity_document.add", 403),
+        ("auth.session_revoke", 404),
+        ("auth.session_revoke", 204),
+        ("account.export", 200),
+        ("account.export", 403),
+        ("account.delete", 204),
+    ]
+    .into_iter()
+    .map(|(a, r)| (a.to_owned(), r))
+    .collect();
+    assert_eq!(actions[before..].to_vec(), expected);
+}

@@ -67,3 +67,25 @@ async fn valid_documents_are_stored_normalised_and_invalid_ones_say_why() {
     let theirs: Value = app.get_as("/v1/me/identity-documents", &other.token).await.json().await.unwrap();
     assert_eq!(theirs["items"].as_array().unwrap().len(), 0);
 }
+
+#[actix_web::test]
+async fn a_retried_add_returns_the_first_answer_and_adds_nothing() {
+    let app = TestApp::spawn().await;
+    let me = app.resident("retry.ids@example.mo").await;
+    let add = || {
+        app.request(Method::POST, "/v1/me/identity-documents")
+            .bearer_auth(&me.token)
+            .header("Idempotency-Key", "passport-photo-day")
+            .json(&json!({"kind": "mainland_travel_permit", "number": "M12345678"}))
+            .send()
+    };
+    let first = add().await.unwrap();
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    let again = add().await.unwrap();
+    assert_eq!(again.status(), 201, "a replay, not the 409 of a second add");
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(again.json::<Value>().await.unwrap(), first);
+    let list: Value = app.get_as("/v1/me/identity-documents", &me.token).await.json().await.unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+}

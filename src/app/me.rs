@@ -1,0 +1,179 @@
+//! A person's own account: profile, password and sessions. Residents, staff and admins alike; the
+//! caller's own id scopes every query, so nobody reaches another account through here.
+
+use chrono::NaiveDateTime;
+
+use crate::app::caller::Person;
+use crate::app::registration::login_taken;
+use crate::app::sessions::revocation_keep;
+use crate::audit::{Audit, AuditTrail};
+use crate::context::RequestContext;
+use crate::db::Db;
+use crate::db::types::now;
+use crate::domain::FieldError;
+use crate::domain::contact::{Email, Phone};
+use crate::domain::locale::Locale;
+use crate::domain::name::check_full_name;
+use crate::domain::password::NewPassword;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::store::accounts::{self, Account};
+use crate::store::sessions::{self, Session};
+
+/// The caller's account.
+pub async fn get(db: &Db, caller: Person) -> ApiResult<Account> {
+    db.run(move |conn| Ok(accounts::find(conn, &caller.id)?)).await
+}
+
+/// Changes to a profile; `None` leaves a field as it is.
+pub struct ProfileChanges {
+    pub full_name: Option<String>,
+    pub preferred_language: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// Changes the caller's name, language or contacts. Every bad field is reported at once (422); a valid
+/// email or phone number that another account uses is refused with 409.
+pub async fn update(
+    db: &Db,
+    caller: Person,
+    changes: ProfileChanges,
+    trail: AuditTrail,
+) -> ApiResult<Account> {
+    trail.set_target("account", &caller.id);
+    trail.set_subject(&caller.id);
+    let mut errors = Vec::new();
+    let full_name = changes.full_name.as_deref().map(|n| check_full_name(n, &mut errors));
+    let language = changes.preferred_language.as_deref().and_then(|l| {
+        let parsed = Locale::parse_tag(l);
+        if parsed.is_none() {
+            errors.push(FieldError::new(
+                "preferred_language",
+                "unsupported_language",
+                "use zh-Hant, zh-Hans, pt or en",
+            ));
+        }
+        parsed
+    });
+    let email = changes
+        .email
+        .as_deref()
+        .and_then(|e| Email::parse(e).map_err(|err| errors.push(err.field_error("email"))).ok());
+    let phone = changes
+        .phone
+        .as_deref()
+        .and_then(|v| Phone::parse(v).map_err(|err| errors.push(err.field_error("phone"))).ok());
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    db.write(move |conn| {
+        let id = &caller.id;
+        for taken in
+            [email.as_ref().map(Email::as_str), phone.as_ref().map(Phone::as_str)].into_iter().flatten()
+        {
+            if accounts::login_taken(conn, taken, Some(id))? {
+                return Err(login_taken());
+            }
+        }
+        let mut account = accounts::find(conn, id)?;
+        if let Some(n) = full_name {
+            account.full_name = n;
+        }
+        if let Some(l) = language {
+            account.preferred_language = l.as_str().into();
+        }
+        if let Some(e) = email {
+            account.email = Some(e.into_inner());
+        }
+        if let Some(v) = phone {
+            account.phone = Some(v.into_inner());
+        }
+        account.updated_at = now();
+        accounts::save_profile(conn, &account)?;
+        trail.write_in(conn, 200)?;
+        Ok(account)
+    })
+    .await
+}
+
+/// A password change.
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+fn own_audit(caller: &Person, ctx: &RequestContext, action: &str) -> Audit {
+    Audit::by_account(caller.role.as_str(), &caller.id, caller.organisation_id.clone(), ctx, action)
+        .subject(&caller.id)
+}
+
+/// Changes the caller's password and ends every other session of the account at once; the session
+/// making the call stays open. A wrong current password is an authentication event of its own.
+pub async fn change_password(
+    state: &AppState,
+    caller: Person,
+    ctx: RequestContext,
+    change: PasswordChange,
+) -> ApiResult<()> {
+    let id = caller.id.clone();
+    let account = state.db.run(move |conn| Ok(accounts::find(conn, &id)?)).await?;
+    let mut context = vec![account.full_name.as_str()];
+    context.extend(account.email.as_deref().and_then(|e| e.split('@').next()));
+    let new = NewPassword::parse(&change.new_password, &context)
+        .map_err(|e| ApiError::validation(vec![e.field_error("new_password")]))?;
+    if !state.hasher.verify(change.current_password, Some(account.password_hash)).await? {
+        let audit = own_audit(&caller, &ctx, "auth.password_change_failed").result(422);
+        state.db.write(move |conn| Ok(audit.write(conn)?)).await?;
+        return Err(ApiError::field("current_password", "wrong_password", "the current password is wrong"));
+    }
+    let hash = state.hasher.hash(new.expose().to_owned()).await?;
+    let audit = own_audit(&caller, &ctx, "auth.password_change").target("account", &caller.id);
+    let ended = state
+        .db
+        .write(move |conn| {
+            let t = now();
+            accounts::set_password(conn, &caller.id, &hash, t)?;
+            let keep = caller.session_id.as_deref();
+            let ended = sessions::revoke_all(conn, &caller.id, keep, "password_change", t)?;
+            audit.write(conn)?;
+            Ok(ended)
+        })
+        .await?;
+    state.revocations.add(ended, revocation_keep(state));
+    Ok(())
+}
+
+/// The caller's open sessions, newest first: `limit` rows after the keyset cursor.
+pub async fn sessions(
+    db: &Db,
+    caller: Person,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> ApiResult<Vec<Session>> {
+    db.run(move |conn| Ok(sessions::list_open(conn, &caller.id, now(), after, limit)?)).await
+}
+
+/// Ends one of the caller's sessions: its refresh token at once, its access tokens within seconds on
+/// every instance. Another account's session is not found, exactly like a missing one.
+pub async fn revoke_session(
+    state: &AppState,
+    caller: Person,
+    session_id: String,
+    trail: AuditTrail,
+) -> ApiResult<()> {
+    trail.set_subject(&caller.id);
+    let sid = session_id.clone();
+    state
+        .db
+        .write(move |conn| {
+            if !sessions::revoke(conn, &caller.id, &sid, "revoked_by_user", now())? {
+                return Err(ApiError::not_found());
+            }
+            trail.write_in(conn, 204)?;
+            Ok(())
+        })
+        .await?;
+    state.revocations.add([session_id], revocation_keep(state));
+    Ok(())
+}

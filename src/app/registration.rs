@@ -1,0 +1,129 @@
+//! A resident registers an account. Anonymous: the audit row names the new account as its own actor,
+//! and idempotent replays are answered (by the caller of [`register`]) before any of this runs, so a
+//! retry neither hashes a password nor writes anything.
+
+use crate::audit::Audit;
+use crate::context::RequestContext;
+use crate::db::types::{new_id, now};
+use crate::domain::FieldError;
+use crate::domain::contact::{Email, Phone};
+use crate::domain::locale::Locale;
+use crate::domain::name::check_full_name;
+use crate::domain::password::NewPassword;
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::idempotency::{Created, Recorded};
+use crate::state::AppState;
+use crate::store::accounts::{self, Account};
+
+/// What a resident gives to register.
+pub struct Registration {
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub password: String,
+    pub full_name: String,
+    pub preferred_language: Option<String>,
+}
+
+/// The 409 for an email or phone number that belongs to another account.
+pub fn login_taken() -> ApiError {
+    ApiError::conflict(ErrorCode::LoginTaken, "this email or phone number is already registered")
+}
+
+/// A preferred language: one of the four the platform speaks; `zh-Hant` when none is given.
+pub fn parse_language(raw: Option<&str>, errors: &mut Vec<FieldError>) -> Locale {
+    match raw {
+        None => Locale::ZhHant,
+        Some(tag) => Locale::parse_tag(tag).unwrap_or_else(|| {
+            errors.push(FieldError::new(
+                "preferred_language",
+                "unsupported_language",
+                "preferred_language must be zh-Hant, zh-Hans, pt or en",
+            ));
+            Locale::ZhHant
+        }),
+    }
+}
+
+fn given(raw: &Option<String>) -> Option<&str> {
+    raw.as_deref().filter(|v| !v.trim().is_empty())
+}
+
+/// A valid registration, every field problem reported at once.
+struct Checked {
+    email: Option<Email>,
+    phone: Option<Phone>,
+    password: NewPassword,
+    full_name: String,
+    language: Locale,
+}
+
+fn check(input: Registration) -> ApiResult<Checked> {
+    let mut errors = Vec::new();
+    let email = given(&input.email)
+        .and_then(|e| Email::parse(e).map_err(|err| errors.push(err.field_error("email"))).ok());
+    let phone = given(&input.phone)
+        .and_then(|p| Phone::parse(p).map_err(|err| errors.push(err.field_error("phone"))).ok());
+    if given(&input.email).is_none() && given(&input.phone).is_none() {
+        errors.push(FieldError::new("email", "required", "give an email address or a phone number"));
+    }
+    let full_name = check_full_name(&input.full_name, &mut errors);
+    let language = parse_language(input.preferred_language.as_deref(), &mut errors);
+    // The password may not be, or contain, the person's own details.
+    let mut context: Vec<String> = vec![full_name.clone()];
+    context.extend(email.as_ref().map(|e| e.local_part().to_owned()));
+    context.extend(phone.as_ref().map(|p| p.as_str().trim_start_matches('+').to_owned()));
+    let context: Vec<&str> = context.iter().map(String::as_str).collect();
+    let password = NewPassword::parse(&input.password, &context)
+        .map_err(|err| errors.push(err.field_error("password")))
+        .ok();
+    match password {
+        Some(password) if errors.is_empty() => Ok(Checked { email, phone, password, full_name, language }),
+        _ => Err(ApiError::validation(errors)),
+    }
+}
+
+/// Creates a resident account. `respond` turns the new account into the 201 answer that an idempotent
+/// retry gets again.
+pub async fn register(
+    state: &AppState,
+    ctx: RequestContext,
+    input: Registration,
+    record: Option<Recorded>,
+    respond: impl FnOnce(&Account) -> ApiResult<Created> + Send + 'static,
+) -> ApiResult<Created> {
+    let checked = check(input)?;
+    let hash = state.hasher.hash(checked.password.expose().to_owned()).await?;
+    let t = now();
+    let account = Account {
+        id: new_id(),
+        role: crate::auth::Role::Resident.as_str().into(),
+        organisation_id: None,
+        email: checked.email.map(Email::into_inner),
+        phone: checked.phone.map(Phone::into_inner),
+        password_hash: hash,
+        full_name: checked.full_name,
+        preferred_language: checked.language.as_str().into(),
+        status: accounts::AccountStatus::Active,
+        created_at: t,
+        updated_at: t,
+    };
+    state
+        .db
+        .write(move |conn| {
+            for taken in [account.email.as_deref(), account.phone.as_deref()].into_iter().flatten() {
+                if accounts::login_taken(conn, taken, None)? {
+                    return Err(login_taken());
+                }
+            }
+            accounts::insert(conn, &account).map_err(|e| ApiError::unique_or(e, login_taken))?;
+            Audit::by_account(&account.role, &account.id, None, &ctx, "account.register")
+                .target("account", &account.id)
+                .subject(&account.id)
+                .result(201)
+                .write(conn)?;
+            let created = respond(&account)?;
+            created.remember(conn, record.as_ref())?;
+            Ok(created)
+        })
+        .await
+}

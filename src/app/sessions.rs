@@ -1,0 +1,227 @@
+//! Sessions of people: login, refresh-token rotation and logout. Each is an authentication event whose
+//! actor the use case finds (or fails to find), so each writes its own audit row.
+
+use std::sync::Arc;
+
+use chrono::Duration;
+
+use crate::audit::Audit;
+use crate::auth::{random_token, sha256_hex};
+use crate::context::RequestContext;
+use crate::db::DbConn;
+use crate::db::types::{new_id, now};
+use crate::domain::contact::LoginId;
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::state::AppState;
+use crate::store::accounts::{self, Account};
+use crate::store::{sessions, throttle};
+
+/// How long an ended session's id stays on this instance's revocation list: past the life of every
+/// access token it issued.
+pub fn revocation_keep(state: &AppState) -> std::time::Duration {
+    state.tokens.ttl + std::time::Duration::from_secs(60)
+}
+
+/// The tokens of a session.
+#[derive(Debug)]
+pub struct Tokens {
+    pub access_token: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    /// Single-use; stored only as a hash.
+    pub refresh_token: String,
+    pub session_id: String,
+}
+
+/// A login attempt.
+pub struct Credentials {
+    /// Email or phone, in any spelling that normalises to the stored one.
+    pub login: String,
+    pub password: String,
+}
+
+/// The key a login is throttled and looked up by: the normalised contact when it parses as one, so
+/// that "+853 6234 5678" and "62345678" share a counter; otherwise the trimmed, lower-cased input.
+pub fn login_key(raw: &str) -> String {
+    LoginId::parse(raw).map(|l| l.as_str().to_owned()).unwrap_or_else(|_| raw.trim().to_lowercase())
+}
+
+fn invalid_credentials() -> ApiError {
+    ApiError::new(ErrorCode::InvalidCredentials, "the login or password is wrong")
+}
+
+fn account_audit(account: &Account, ctx: &RequestContext, action: &str) -> Audit {
+    Audit::by_account(&account.role, &account.id, account.organisation_id.clone(), ctx, action)
+        .subject(&account.id)
+}
+
+fn issue(state: &AppState, account: &Account, session_id: &str, refresh: String) -> ApiResult<Tokens> {
+    let access = state
+        .tokens
+        .issue(&account.id, &account.role, account.organisation_id.as_deref(), Some(session_id), None)
+        .map_err(ApiError::internal)?;
+    Ok(Tokens {
+        access_token: access,
+        expires_in: state.tokens.ttl.as_secs(),
+        refresh_token: refresh,
+        session_id: session_id.to_owned(),
+    })
+}
+
+/// Starts a session: a refresh-token family and the first access token.
+fn open_session(
+    state: &AppState,
+    conn: &mut DbConn,
+    account: &Account,
+    ctx: &RequestContext,
+) -> ApiResult<Tokens> {
+    let t = now();
+    let refresh = random_token();
+    let session = sessions::Session {
+        id: new_id(),
+        account_id: account.id.clone(),
+        created_at: t,
+        last_used_at: t,
+        expires_at: t + Duration::seconds(state.config.refresh_token_ttl.as_secs() as i64),
+        revoked_at: None,
+        revoked_reason: None,
+        user_agent: ctx.user_agent.clone(),
+        ip: ctx.ip.clone(),
+    };
+    sessions::insert(conn, &session, &sha256_hex(&refresh))?;
+    issue(state, account, &session.id, refresh)
+}
+
+/// Logs a person in. Failures are throttled per login and address and per address alone, so an
+/// attacker elsewhere cannot lock the owner out; unknown logins cost the same time as wrong passwords.
+pub async fn login(state: &Arc<AppState>, ctx: RequestContext, input: Credentials) -> ApiResult<Tokens> {
+    let login = login_key(&input.login);
+    let pair_key = format!("login:{login}|{}", ctx.ip);
+    let addr_key = format!("addr:{}", ctx.ip);
+    let keys = vec![pair_key.clone(), addr_key.clone()];
+    let cfg = &state.config;
+    let (pair_limit, addr_limit) = (cfg.login_max_failures_per_account, cfg.login_max_failures_per_address);
+    let window = Duration::seconds(cfg.login_window.as_secs() as i64);
+    let (pair, addr) = (pair_key.clone(), addr_key.clone());
+    // Every attempt is counted before the password is checked (and forgiven if it was right), so a burst
+    // of parallel guesses cannot all slip past the check.
+    let (blocked, account) = state
+        .db
+        .write(move |conn| {
+            let t = now();
+            crate::db::relax_durability(conn)?;
+            if let Some(secs) = throttle::blocked_for(conn, &keys, t)? {
+                return Ok((Some(secs), None));
+            }
+            let n = throttle::record_failure(conn, &pair, pair_limit, window, t)?;
+            let m = throttle::record_failure(conn, &addr, addr_limit, window, t)?;
+            if n > pair_limit as i32 || m > addr_limit as i32 {
+                return Ok((Some(throttle::blocked_for(conn, &keys, t)?.unwrap_or(30)), None));
+            }
+            Ok((None, accounts::find_by_login(conn, &login)?))
+        })
+        .await?;
+    if let Some(secs) = blocked {
+        return Err(ApiError::rate_limited(secs));
+    }
+    let hash = account.as_ref().map(|a| a.password_hash.clone());
+    let ok = state.hasher.verify(input.password, hash).await?;
+    let st = state.clone();
+    match (ok, account) {
+        (true, Some(account)) => {
+            state
+                .db
+                .write(move |conn| {
+                    throttle::clear(conn, &pair_key)?;
+                    throttle::forgive(conn, &addr_key)?;
+                    let tokens = open_session(&st, conn, &account, &ctx)?;
+                    account_audit(&account, &ctx, "auth.login")
+                        .target("session", &tokens.session_id)
+                        .write(conn)?;
+                    Ok(tokens)
+                })
+                .await
+        }
+        (_, account) => {
+            state
+                .db
+                .write(move |conn| {
+                    let audit = match &account {
+                        Some(a) => account_audit(a, &ctx, "auth.login_failed").target("account", &a.id),
+                        None => Audit::system(&ctx, "auth.login_failed"),
+                    };
+                    Ok(audit.result(401).write(conn)?)
+                })
+                .await?;
+            Err(invalid_credentials())
+        }
+    }
+}
+
+fn invalid_refresh_token() -> ApiError {
+    ApiError::unauthorized("the refresh token is invalid, used or expired")
+}
+
+/// Exchanges a refresh token for a new pair. A token that was used already ends its whole session,
+/// since it means the token was copied.
+pub async fn refresh(state: &Arc<AppState>, ctx: RequestContext, refresh_token: String) -> ApiResult<Tokens> {
+    let hash = sha256_hex(refresh_token.trim());
+    let st = state.clone();
+    // A reuse revokes the session in the transaction and answers 401 after it commits.
+    let outcome = state
+        .db
+        .write(move |conn| {
+            let t = now();
+            let Some((token, session)) = sessions::find_token(conn, &hash)? else {
+                return Ok(Err(None));
+            };
+            let Some(account) = accounts::find_active(conn, &session.account_id)? else {
+                return Ok(Err(None));
+            };
+            if session.revoked_at.is_some() || session.expires_at <= t {
+                return Ok(Err(None));
+            }
+            if token.rotated_at.is_some() || !sessions::rotate_token(conn, &hash, t)? {
+                sessions::revoke(conn, &account.id, &session.id, "refresh_token_reuse", t)?;
+                account_audit(&account, &ctx, "auth.refresh_reuse")
+                    .target("session", &session.id)
+                    .result(401)
+                    .write(conn)?;
+                return Ok(Err(Some(session.id)));
+            }
+            let refresh = random_token();
+            sessions::add_token(conn, &session.id, &sha256_hex(&refresh), t)?;
+            sessions::touch(conn, &session.id, t)?;
+            Ok(Ok(issue(&st, &account, &session.id, refresh)?))
+        })
+        .await?;
+    outcome.map_err(|revoked| {
+        if let Some(sid) = revoked {
+            tracing::warn!(session = %sid, "refresh token reused; session revoked");
+            state.revocations.add([sid], revocation_keep(state));
+        }
+        invalid_refresh_token()
+    })
+}
+
+/// Ends the session of a refresh token. Unknown or already ended sessions are accepted silently, so the
+/// answer says nothing about which tokens exist.
+pub async fn logout(state: &AppState, ctx: RequestContext, refresh_token: String) -> ApiResult<()> {
+    let hash = sha256_hex(refresh_token.trim());
+    let ended = state
+        .db
+        .write(move |conn| {
+            let Some((_, session)) = sessions::find_token(conn, &hash)? else { return Ok(None) };
+            if !sessions::revoke(conn, &session.account_id, &session.id, "logout", now())? {
+                return Ok(None);
+            }
+            let account = accounts::find(conn, &session.account_id)?;
+            account_audit(&account, &ctx, "auth.logout").target("session", &session.id).write(conn)?;
+            Ok(Some(session.id))
+        })
+        .await?;
+    if let Some(sid) = ended {
+        state.revocations.add([sid], revocation_keep(state));
+    }
+    Ok(())
+}
