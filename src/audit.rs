@@ -200,24 +200,3 @@ impl AuditTrail {
         if written && status < 400 { None } else { self.event(status) }
     }
 }
-
-/// Runs an audited operation; if it fails, appends `audit` with the failure's status in a transaction
-/// of its own (the operation's own transaction, and its success event, rolled back). For handlers that
-/// are not yet behind the audit middleware.
-pub async fn audited<F>(
-    state: actix_web::web::Data<crate::state::AppState>,
-    audit: Audit,
-    op: F,
-) -> crate::error::ApiResult<actix_web::HttpResponse>
-where
-    F: std::future::Future<Output = crate::error::ApiResult<actix_web::HttpResponse>>,
-{
-    let result = op.await;
-    if let Err(e) = &result {
-        let failed = audit.result(e.status.as_u16());
-        if let Err(write_error) = state.db.write(move |conn| Ok(failed.write(conn)?)).await {
-            tracing::error!(error = %write_error, "could not audit a failed request");
-        }
-    }
-    result
-}

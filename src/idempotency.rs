@@ -3,8 +3,7 @@
 //! running is refused (409). The stored response is written in the transaction that creates the object,
 //! so either both exist or neither does.
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
@@ -16,11 +15,8 @@ use crate::db::DbConn;
 use crate::db::schema::idempotency_keys as k;
 use crate::db::types::now;
 use crate::error::{ApiError, ApiResult};
+use crate::http::json::RawBody;
 use crate::state::AppState;
-
-/// Keys being processed on this instance right now.
-#[derive(Default)]
-pub struct InFlight(Mutex<HashSet<String>>);
 
 /// Removes the key from the in-flight set when the request ends, however it ends.
 pub struct Guard {
@@ -30,7 +26,7 @@ pub struct Guard {
 
 impl Drop for Guard {
     fn drop(&mut self) {
-        if let Ok(mut s) = self.set.in_flight.0.lock() {
+        if let Ok(mut s) = self.set.in_flight.lock() {
             s.remove(&self.id);
         }
     }
@@ -61,10 +57,6 @@ fn key_header(req: &HttpRequest) -> ApiResult<Option<String>> {
     }
     Ok(Some(v.to_owned()))
 }
-
-/// The raw JSON body of the request, kept by the JSON extractor for fingerprints.
-#[derive(Clone)]
-pub struct RawBody(pub actix_web::web::Bytes);
 
 /// Fingerprint of a JSON request: its parsed body re-serialised with sorted keys, so spacing and key
 /// order do not make two equal requests differ.
@@ -109,8 +101,7 @@ pub async fn begin(
     let Some(key) = key_header(req)? else { return Ok(Begin::None) };
     let id = format!("{owner}\u{1f}{operation}\u{1f}{key}");
     {
-        let mut set =
-            state.in_flight.0.lock().map_err(|_| ApiError::internal("idempotency lock poisoned"))?;
+        let mut set = state.in_flight.lock().map_err(|_| ApiError::internal("idempotency lock poisoned"))?;
         if !set.insert(id.clone()) {
             return Err(in_progress());
         }
@@ -320,21 +311,4 @@ impl Create {
             Begin::None => Ok(create(None).await?.respond()),
         }
     }
-}
-
-/// Runs a create under the request's `Idempotency-Key`, if any: replays a stored response, or calls
-/// `create` with the record that its transaction must store (via [`Created::remember`]).
-pub async fn run<F, Fut>(
-    req: &HttpRequest,
-    state: &actix_web::web::Data<AppState>,
-    owner: &str,
-    operation: &'static str,
-    fingerprint: String,
-    create: F,
-) -> ApiResult<HttpResponse>
-where
-    F: FnOnce(Option<Recorded>) -> Fut,
-    Fut: std::future::Future<Output = ApiResult<Created>>,
-{
-    Create::begin(req, state, owner, operation, fingerprint).await?.run(create).await
 }

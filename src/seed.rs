@@ -12,7 +12,8 @@ use crate::db::{DbConn, write_tx};
 use crate::domain::catalogue::{ServiceTexts, VersionState, search_text};
 use crate::domain::form::FormDefinition;
 use crate::domain::locale::LocalizedText;
-use crate::startup::StartError;
+/// Why seeding failed; start-up reports it and stops.
+pub type StartError = Box<dyn std::error::Error + Send + Sync>;
 use crate::store::accounts::{self, Account};
 use crate::store::catalogue::{self as catalogue, Organisation, Service, ServiceVersion};
 use crate::store::clients::{self, ApiClient};

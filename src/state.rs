@@ -16,7 +16,8 @@ pub struct AppState {
     pub hasher: Hasher,
     pub metrics: Metrics,
     pub routes: RouteTable,
-    pub in_flight: crate::idempotency::InFlight,
+    /// Idempotency keys being processed on this instance right now.
+    pub in_flight: std::sync::Mutex<std::collections::HashSet<String>>,
     pub sender: std::sync::Arc<dyn crate::messages::MessageSender>,
     /// The OpenAPI document, serialised once at start.
     pub openapi_json: String,

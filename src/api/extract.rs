@@ -22,7 +22,7 @@ fn principal(req: &HttpRequest) -> ApiResult<Principal> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::internal("application state missing"))?;
-    let p = crate::auth::principal::authenticate(req, state)?;
+    let p = crate::auth::principal::authenticate(req, &state.tokens, &state.revocations)?;
     if let Some(trail) = req.extensions().get::<AuditTrail>() {
         trail.set_actor(&p);
     }

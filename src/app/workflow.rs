@@ -83,17 +83,17 @@ pub fn notify_resident(
     event_id: &str,
     comment: Option<&str>,
 ) -> ApiResult<()> {
-    use diesel::prelude::*;
-    // Read without the "not deleted" filter: an erased resident's application is still decided.
-    let resident: accounts::Account =
-        crate::db::schema::accounts::table.find(&app.resident_id).first(conn)?;
+    // Read even an erased account: its application is still decided, only nobody is told.
+    let resident = accounts::find_any(conn, &app.resident_id)?;
     if resident.status == accounts::DELETED {
         return Ok(());
     }
     let locale = Locale::parse_tag(&resident.preferred_language).unwrap_or(Locale::ZhHant);
     let service = catalogue::find_service(conn, &app.service_id)?;
-    let names: serde_json::Value = serde_json::from_str(&service.texts).unwrap_or_default();
-    let name: LocalizedText = serde_json::from_value(names["name"].clone()).unwrap_or_default();
+    let names: serde_json::Value = serde_json::from_str(&service.texts)
+        .map_err(|e| ApiError::internal(format!("service {} texts: {e}", service.id)))?;
+    let name: LocalizedText = serde_json::from_value(names["name"].clone())
+        .map_err(|e| ApiError::internal(format!("service {} name: {e}", service.id)))?;
     let status = app.status;
     let (title, body) =
         notify::application_changed(locale, status, &app.reference, name.get(locale), comment);

@@ -1,10 +1,10 @@
 //! The authenticated caller, extracted from the bearer token of a request.
 
+use actix_web::HttpRequest;
 use actix_web::http::header;
-use actix_web::{HttpRequest, web};
 
+use super::tokens::{Revocations, TokenService};
 use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -57,45 +57,12 @@ pub struct Principal {
     pub scopes: Vec<String>,
 }
 
-impl Principal {
-    fn forbidden() -> ApiError {
-        ApiError::forbidden("this kind of caller may not use this operation")
-    }
-
-    /// The account id of a resident; 403 for anyone else.
-    pub fn resident(&self) -> ApiResult<&str> {
-        (self.role == Role::Resident).then_some(self.id.as_str()).ok_or_else(Self::forbidden)
-    }
-
-    /// The account id of a person (resident, staff or admin); 403 for API clients.
-    pub fn account(&self) -> ApiResult<&str> {
-        (self.role != Role::Client).then_some(self.id.as_str()).ok_or_else(Self::forbidden)
-    }
-
-    /// 403 unless an admin.
-    pub fn admin(&self) -> ApiResult<&str> {
-        (self.role == Role::Admin).then_some(self.id.as_str()).ok_or_else(Self::forbidden)
-    }
-
-    /// The organisation of staff, or of an API client holding `scope`; 403 otherwise.
-    pub fn organisation(&self, scope: &str) -> ApiResult<&str> {
-        let allowed = match self.role {
-            Role::Officer | Role::Supervisor => true,
-            Role::Client => self.scopes.iter().any(|s| s == scope),
-            _ => false,
-        };
-        match (&self.org, allowed) {
-            (Some(org), true) => Ok(org),
-            (_, false) if self.role == Role::Client => {
-                Err(ApiError::forbidden(format!("the token lacks the scope {scope}")))
-            }
-            _ => Err(Self::forbidden()),
-        }
-    }
-}
-
 /// Verifies the bearer token of a request: 401 without one, with a bad one, or for an ended session.
-pub fn authenticate(req: &HttpRequest, state: &web::Data<AppState>) -> ApiResult<Principal> {
+pub fn authenticate(
+    req: &HttpRequest,
+    tokens: &TokenService,
+    revocations: &Revocations,
+) -> ApiResult<Principal> {
     let value = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let token = match value.and_then(|v| v.split_once(' ')) {
         Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
@@ -103,7 +70,7 @@ pub fn authenticate(req: &HttpRequest, state: &web::Data<AppState>) -> ApiResult
         }
         _ => return Err(ApiError::unauthorized("a bearer access token is required")),
     };
-    let claims = state.tokens.verify(token).map_err(|e| {
+    let claims = tokens.verify(token).map_err(|e| {
         tracing::info!(reason = %e, "access token refused");
         ApiError::unauthorized("the access token is invalid or expired")
     })?;
@@ -114,7 +81,7 @@ pub fn authenticate(req: &HttpRequest, state: &web::Data<AppState>) -> ApiResult
         (None, Role::Client) => format!("client:{}", claims.sub),
         (None, _) => return Err(ApiError::unauthorized("the access token is invalid")),
     };
-    if state.revocations.is_revoked(&revocation_key) {
+    if revocations.is_revoked(&revocation_key) {
         return Err(ApiError::unauthorized("the session has ended; log in again"));
     }
     Ok(Principal {

@@ -17,6 +17,10 @@ pub struct JsonLimit(pub usize);
 
 const DEFAULT_LIMIT: usize = 256 * 1024;
 
+/// The raw JSON body of the request, kept by the JSON extractor for idempotency fingerprints.
+#[derive(Clone)]
+pub struct RawBody(pub web::Bytes);
+
 /// A JSON body parsed into `T`.
 #[derive(Debug)]
 pub struct Json<T>(pub T);
@@ -102,7 +106,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
             let parsed = parse(&body).map(Json);
             if parsed.is_ok() {
                 use actix_web::HttpMessage;
-                req.extensions_mut().insert(crate::idempotency::RawBody(body));
+                req.extensions_mut().insert(RawBody(body));
             }
             parsed
         })

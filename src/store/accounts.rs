@@ -89,6 +89,11 @@ pub fn insert(conn: &mut DbConn, account: &Account) -> QueryResult<()> {
 }
 
 /// The account, unless it was deleted.
+/// Any account with this id, erased ones included.
+pub fn find_any(conn: &mut DbConn, id: &str) -> QueryResult<Account> {
+    accounts::table.find(id).first(conn)
+}
+
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Account> {
     accounts::table.find(id).filter(accounts::status.ne(DELETED)).first(conn)
 }

@@ -3,6 +3,7 @@
 mod accounts;
 mod admin;
 mod applications;
+mod architecture;
 mod catalogue;
 mod clients;
 mod documents;
