@@ -279,13 +279,13 @@ async fn account_and_client_changes_are_audited_with_their_targets_and_creates_r
 #[actix_web::test]
 async fn the_access_log_is_refused_to_staff_before_its_query_is_read() {
     let app = spawn_demo().await;
-    let officer = app.session("officer.lei@hq-entry-exit.example", qinaotong::seed::DEMO_PASSWORD).await;
+    let officer = app.officer().await;
     // This was 422 (the language) and 400 (the cursor): the kind of caller is judged first now.
     let res = app.get_as("/v1/me/access-log?lang=xx", &officer.token).await;
     assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
     let res = app.get_as("/v1/me/access-log?cursor=garbage", &officer.token).await;
     assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
-    let resident = app.session(qinaotong::seed::DEMO_RESIDENT.0, qinaotong::seed::DEMO_RESIDENT.2).await;
+    let resident = app.demo_resident().await;
     let res = app.get_as("/v1/me/access-log?lang=xx", &resident.token).await;
     assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     let res = app.get_as("/v1/me/access-log?cursor=garbage", &resident.token).await;

@@ -351,7 +351,7 @@ async fn concurrent_updates_with_one_etag_let_exactly_one_through() {
 #[actix_web::test]
 async fn services_without_documents_can_be_submitted_on_creation() {
     let app = crate::helpers::spawn_demo().await;
-    let me = app.session(qinaotong::seed::DEMO_RESIDENT.0, qinaotong::seed::DEMO_RESIDENT.2).await;
+    let me = app.demo_resident().await;
     let services: Value = app.get("/v1/services?limit=100").await.json().await.unwrap();
     let booking = services["items"]
         .as_array()

@@ -490,3 +490,50 @@ impl TestApp {
         .collect()
     }
 }
+
+/// Polls `check` until it yields a value, for effects that happen in the background (deliveries,
+/// other instances, a process starting); panics with `what` after ten seconds. Tests wait with this,
+/// never with fixed sleeps.
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(std::time::Instant::now() < deadline, "gave up waiting: {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+}
+
+/// The demo personas (servers started with [`spawn_demo`]).
+impl TestApp {
+    pub async fn demo_resident(&self) -> Session {
+        self.session(qinaotong::seed::DEMO_RESIDENT.0, qinaotong::seed::DEMO_RESIDENT.2).await
+    }
+
+    /// An officer of the Hengqin Entry-Exit Service Centre.
+    pub async fn officer(&self) -> Session {
+        self.session("officer.lei@hq-entry-exit.example", qinaotong::seed::DEMO_PASSWORD).await
+    }
+
+    /// An officer of another organisation (the Identification Services Bureau).
+    pub async fn other_officer(&self) -> Session {
+        self.session("officer.sousa@dsi.example", qinaotong::seed::DEMO_PASSWORD).await
+    }
+
+    /// The supervisor of the Hengqin Entry-Exit Service Centre.
+    pub async fn supervisor(&self) -> Session {
+        self.session("supervisor.wong@hq-entry-exit.example", qinaotong::seed::DEMO_PASSWORD).await
+    }
+
+    /// An access token of a new API client of `org_id` holding exactly `scopes`.
+    pub async fn api_client_token(&self, org_id: &str, scopes: &[&str]) -> String {
+        let admin = self.admin().await;
+        let client = self.api_client(&admin, org_id, scopes).await;
+        self.client_token(&client).await
+    }
+}

@@ -196,9 +196,9 @@ async fn post_slowly(
 #[actix_web::test]
 async fn a_retried_note_is_stored_once_however_its_body_arrives() {
     let app = crate::helpers::spawn_demo().await;
-    let resident = app.session(qinaotong::seed::DEMO_RESIDENT.0, qinaotong::seed::DEMO_RESIDENT.2).await;
+    let resident = app.demo_resident().await;
     let (id, _) = app.submit_demo_booking(&resident.token).await;
-    let officer = app.session("officer.lei@hq-entry-exit.example", qinaotong::seed::DEMO_PASSWORD).await;
+    let officer = app.officer().await;
     let path = format!("/v1/org/applications/{id}/notes");
     // The body is still on its way while the handler's other extractors run.
     let note = || post_slowly(&app, &path, &officer.token, "note-1", r#"{"text": "checked"}"#);

@@ -18,7 +18,7 @@ async fn client_token(app: &TestApp, id: &str, secret: &str) -> reqwest::Respons
 async fn disabling_staff_and_revoking_clients_take_effect_at_once() {
     let app = spawn_demo().await;
     let admin = app.admin().await;
-    let officer = app.session("officer.lei@hq-entry-exit.example", qinaotong::seed::DEMO_PASSWORD).await;
+    let officer = app.officer().await;
     let officer_id = app.get_as("/v1/me", &officer.token).await.json::<Value>().await.unwrap()["id"]
         .as_str()
         .unwrap()
@@ -52,7 +52,7 @@ async fn disabling_staff_and_revoking_clients_take_effect_at_once() {
         .await
         .unwrap();
     assert_problem(res, StatusCode::CONFLICT, "cannot_disable_self").await;
-    let resident = app.session(qinaotong::seed::DEMO_RESIDENT.0, qinaotong::seed::DEMO_RESIDENT.2).await;
+    let resident = app.demo_resident().await;
     let resident_id = app.get_as("/v1/me", &resident.token).await.json::<Value>().await.unwrap()["id"]
         .as_str()
         .unwrap()
@@ -116,9 +116,9 @@ async fn disabling_staff_and_revoking_clients_take_effect_at_once() {
 #[actix_web::test]
 async fn the_audit_trail_is_searchable_and_residents_see_who_read_their_data() {
     let app = spawn_demo().await;
-    let resident = app.session(qinaotong::seed::DEMO_RESIDENT.0, qinaotong::seed::DEMO_RESIDENT.2).await;
+    let resident = app.demo_resident().await;
     let (id, _) = app.submit_demo_booking(&resident.token).await;
-    let officer = app.session("officer.lei@hq-entry-exit.example", qinaotong::seed::DEMO_PASSWORD).await;
+    let officer = app.officer().await;
     assert_eq!(app.get_as(&format!("/v1/org/applications/{id}"), &officer.token).await.status(), 200);
 
     let log: Value = app.get_as("/v1/me/access-log?lang=en", &resident.token).await.json().await.unwrap();

@@ -5,8 +5,6 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, assert_problem, etag_of, spawn_demo};
 
-const STAFF_PASSWORD: &str = qinaotong::seed::DEMO_PASSWORD;
-
 async fn post(app: &TestApp, token: &str, path: &str, etag: Option<&str>, body: Value) -> reqwest::Response {
     let mut req = app.request(Method::POST, path).bearer_auth(token).json(&body);
     if let Some(e) = etag {
@@ -18,11 +16,11 @@ async fn post(app: &TestApp, token: &str, path: &str, etag: Option<&str>, body: 
 #[actix_web::test]
 async fn an_officer_reviews_asks_for_information_and_approves() {
     let app = spawn_demo().await;
-    let resident = app.session(qinaotong::seed::DEMO_RESIDENT.0, qinaotong::seed::DEMO_RESIDENT.2).await;
+    let resident = app.demo_resident().await;
     let (id, org) = app.submit_demo_booking(&resident.token).await;
     assert_eq!(org, app.org_id("hq-entry-exit").await, "the booking belongs to the entry-exit centre");
-    let officer = app.session("officer.lei@hq-entry-exit.example", STAFF_PASSWORD).await;
-    let other_org = app.session("officer.sousa@dsi.example", STAFF_PASSWORD).await;
+    let officer = app.officer().await;
+    let other_org = app.other_officer().await;
     let url = format!("/v1/org/applications/{id}");
 
     let queue: Value = app
@@ -185,10 +183,10 @@ async fn an_officer_reviews_asks_for_information_and_approves() {
 #[actix_web::test]
 async fn assignment_notes_and_who_may_do_what() {
     let app = spawn_demo().await;
-    let resident = app.session(qinaotong::seed::DEMO_RESIDENT.0, qinaotong::seed::DEMO_RESIDENT.2).await;
+    let resident = app.demo_resident().await;
     let (id, _) = app.submit_demo_booking(&resident.token).await;
-    let officer = app.session("officer.lei@hq-entry-exit.example", STAFF_PASSWORD).await;
-    let supervisor = app.session("supervisor.wong@hq-entry-exit.example", STAFF_PASSWORD).await;
+    let officer = app.officer().await;
+    let supervisor = app.supervisor().await;
     let url = format!("/v1/org/applications/{id}");
 
     let staff: Value = app.get_as("/v1/org/staff", &supervisor.token).await.json().await.unwrap();
@@ -273,36 +271,9 @@ async fn assignment_notes_and_who_may_do_what() {
 #[actix_web::test]
 async fn api_clients_see_only_their_organisation_within_their_scopes() {
     let app = spawn_demo().await;
-    let resident = app.session(qinaotong::seed::DEMO_RESIDENT.0, qinaotong::seed::DEMO_RESIDENT.2).await;
+    let resident = app.demo_resident().await;
     let (id, org) = app.submit_demo_booking(&resident.token).await;
-    let admin = app.admin().await;
-    let client = |scopes: Value| {
-        let admin = admin.token.clone();
-        let org = org.clone();
-        let app = &app;
-        async move {
-            let created: Value = app
-                .send_json(
-                    Method::POST,
-                    "/v1/admin/api-clients",
-                    Some(&admin),
-                    &json!({"organisation_id": org, "name": "Case system", "scopes": scopes}),
-                )
-                .await
-                .json()
-                .await
-                .unwrap();
-            let res = app
-                .request(Method::POST, "/v1/oauth/token")
-                .basic_auth(created["client_id"].as_str().unwrap(), created["client_secret"].as_str())
-                .form(&[("grant_type", "client_credentials")])
-                .send()
-                .await
-                .unwrap();
-            res.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
-        }
-    };
-    let reader = client(json!(["applications:read"])).await;
+    let reader = app.api_client_token(&org, &["applications:read"]).await;
     let url = format!("/v1/org/applications/{id}");
     let res = app.get_as(&url, &reader).await;
     assert_eq!(res.status(), 200);
@@ -311,7 +282,7 @@ async fn api_clients_see_only_their_organisation_within_their_scopes() {
         post(&app, &reader, &format!("{url}/transition"), Some(&etag), json!({"action": "start_review"}))
             .await;
     assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
-    let writer = client(json!(["applications:read", "applications:write"])).await;
+    let writer = app.api_client_token(&org, &["applications:read", "applications:write"]).await;
     let res =
         post(&app, &writer, &format!("{url}/transition"), Some(&etag), json!({"action": "start_review"}))
             .await;
@@ -336,9 +307,9 @@ async fn api_clients_see_only_their_organisation_within_their_scopes() {
 #[actix_web::test]
 async fn applications_of_a_resident_who_deleted_their_account_can_still_be_decided() {
     let app = spawn_demo().await;
-    let resident = app.session(qinaotong::seed::DEMO_RESIDENT.0, qinaotong::seed::DEMO_RESIDENT.2).await;
+    let resident = app.demo_resident().await;
     let (id, _) = app.submit_demo_booking(&resident.token).await;
-    let officer = app.session("officer.lei@hq-entry-exit.example", STAFF_PASSWORD).await;
+    let officer = app.officer().await;
     let url = format!("/v1/org/applications/{id}");
     let etag = etag_of(&app.get_as(&url, &officer.token).await);
     let res = post(

@@ -89,13 +89,8 @@ async fn readiness_follows_the_database_and_recovers_without_restart() {
     assert_eq!(app.get("/healthz").await.status(), 200);
 
     proxy.restore();
-    let mut status = 0;
-    for _ in 0..20 {
-        status = app.get("/readyz").await.status().as_u16();
-        if status == 200 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(status, 200, "readiness did not recover after the database returned");
+    crate::helpers::eventually("readiness recovers after the database returned", || async {
+        (app.get("/readyz").await.status() == 200).then_some(())
+    })
+    .await;
 }

@@ -1,8 +1,6 @@
 //! Password reset with a one-time code: the server runs as a process and the code is read from the
 //! development sender's log line, the only place it is written.
 
-use std::time::Duration;
-
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -36,15 +34,12 @@ impl Client {
 
 /// The last code the development sender logged for `recipient`.
 async fn code_for(process: &Process, recipient: &str) -> String {
-    for _ in 0..100 {
+    crate::helpers::eventually(&format!("a message logged for {recipient}"), || async {
         let sent =
-            process.log().into_iter().rev().find(|l| l["recipient"] == recipient && l["text"].is_string());
-        if let Some(line) = sent {
-            return line["text"].as_str().unwrap().chars().filter(char::is_ascii_digit).take(8).collect();
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("no message logged for {recipient}");
+            process.log().into_iter().rev().find(|l| l["recipient"] == recipient && l["text"].is_string())?;
+        Some(sent["text"].as_str().unwrap().chars().filter(char::is_ascii_digit).take(8).collect())
+    })
+    .await
 }
 
 #[actix_web::test]

@@ -6,14 +6,12 @@ use serde_json::{Value, json};
 
 use crate::helpers::{assert_problem, spawn_demo};
 
-const STAFF_PASSWORD: &str = qinaotong::seed::DEMO_PASSWORD;
-
 #[actix_web::test]
 async fn the_caller_is_judged_before_the_body_and_the_object() {
     let app = spawn_demo().await;
-    let resident = app.session(qinaotong::seed::DEMO_RESIDENT.0, qinaotong::seed::DEMO_RESIDENT.2).await;
+    let resident = app.demo_resident().await;
     let (id, _) = app.submit_demo_booking(&resident.token).await;
-    let officer = app.session("officer.lei@hq-entry-exit.example", STAFF_PASSWORD).await;
+    let officer = app.officer().await;
     let transition = format!("/v1/org/applications/{id}/transition");
     let broken = |token: &str, etag: Option<&str>| {
         let mut req = app
@@ -56,10 +54,10 @@ async fn the_caller_is_judged_before_the_body_and_the_object() {
 #[actix_web::test]
 async fn organisation_requests_are_audited_allowed_or_refused_and_lists_hold_no_form_data() {
     let app = spawn_demo().await;
-    let resident = app.session(qinaotong::seed::DEMO_RESIDENT.0, qinaotong::seed::DEMO_RESIDENT.2).await;
+    let resident = app.demo_resident().await;
     let (id, _) = app.submit_demo_booking(&resident.token).await;
-    let officer = app.session("officer.lei@hq-entry-exit.example", STAFF_PASSWORD).await;
-    let supervisor = app.session("supervisor.wong@hq-entry-exit.example", STAFF_PASSWORD).await;
+    let officer = app.officer().await;
+    let supervisor = app.supervisor().await;
     let before = app.audit_actions().await.len();
 
     let queue: Value = app.get_as("/v1/org/applications", &officer.token).await.json().await.unwrap();
@@ -90,9 +88,9 @@ async fn organisation_requests_are_audited_allowed_or_refused_and_lists_hold_no_
 #[actix_web::test]
 async fn read_audits_are_committed_before_the_answer_and_survive_a_clean_stop() {
     let app = spawn_demo().await;
-    let resident = app.session(qinaotong::seed::DEMO_RESIDENT.0, qinaotong::seed::DEMO_RESIDENT.2).await;
+    let resident = app.demo_resident().await;
     let (id, _) = app.submit_demo_booking(&resident.token).await;
-    let officer = app.session("officer.lei@hq-entry-exit.example", STAFF_PASSWORD).await;
+    let officer = app.officer().await;
     let before = app.audit_actions().await.len();
     for _ in 0..20 {
         let res = app.get_as(&format!("/v1/org/applications/{id}"), &officer.token).await;

@@ -83,14 +83,10 @@ async fn sigterm_lets_an_upload_in_flight_finish() {
     stream.read_to_string(&mut response).await.unwrap();
     assert!(response.starts_with("HTTP/1.1 201"), "the upload in flight was cut: {response}");
 
-    let mut exited = None;
-    for _ in 0..100 {
-        if let Some(status) = process.child.try_wait().unwrap() {
-            exited = Some(status);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let status = exited.expect("the server did not exit after SIGTERM");
+    let status = crate::helpers::eventually("the server exits after SIGTERM", || {
+        let exited = process.child.try_wait().unwrap();
+        async move { exited }
+    })
+    .await;
     assert!(status.success(), "exit status {status:?}");
 }
