@@ -16,9 +16,6 @@ use crate::idempotency::{Create, Created};
 use crate::state::AppState;
 use crate::store::accounts::Account;
 
-/// Kept for callers that still name it here; the rule lives in `domain::name`.
-pub use crate::domain::name::check_full_name;
-
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(example = json!({"email": "chan.taiman@example.mo", "phone": "+853 6234 5678",
     "password": "Lotus-Bridge-2026", "full_name": "陳大文", "preferred_language": "zh-Hant"}))]

@@ -15,7 +15,6 @@ use crate::http::language::Lang;
 use crate::state::AppState;
 
 /// Kept here for the handlers that read stored forms through this module.
-pub use crate::store::catalogue::parse_form;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct OrganisationView {

@@ -23,9 +23,7 @@ fn actor(caller: &Resident) -> Actor {
 
 /// The form an application is judged against: the service version it was created on.
 pub fn form_of(conn: &mut DbConn, service_id: &str, version: i32) -> ApiResult<FormDefinition> {
-    let stored = catalogue::find_version(conn, service_id, version)?;
-    serde_json::from_str(&stored.form)
-        .map_err(|e| ApiError::internal(format!("stored form does not parse: {e}")))
+    catalogue::find_version(conn, service_id, version)?.form_definition()
 }
 
 /// Refuses (409) to change an application the resident no longer holds; `refused` ends the sentence

@@ -6,7 +6,6 @@ pub mod contact;
 pub mod form;
 pub mod identity;
 pub mod locale;
-pub mod name;
 pub mod notify;
 pub mod password;
 pub mod person;

@@ -37,6 +37,15 @@ impl FullName {
     }
 }
 
+/// For requests that report every bad field at once: the trimmed name, with its problem (if any)
+/// added to `errors`.
+pub fn check_full_name(raw: &str, errors: &mut Vec<FieldError>) -> String {
+    FullName::parse(raw).map(FullName::into_inner).unwrap_or_else(|e| {
+        errors.push(e);
+        raw.trim().to_owned()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
