@@ -65,14 +65,13 @@ impl Audit {
 
     /// An action by an account identified otherwise (a login, a refresh).
     pub fn by_account(
-        role: &str,
+        role: crate::auth::Role,
         account_id: &str,
         org: Option<String>,
         ctx: &impl RequestFacts,
         action: &str,
     ) -> Self {
-        let actor_type = crate::auth::Role::parse(role).map(|r| r.actor_type()).unwrap_or("resident");
-        Self::new(actor_type, Some(account_id.to_owned()), org, ctx, action)
+        Self::new(role.actor_type(), Some(account_id.to_owned()), org, ctx, action)
     }
 
     /// An event with no known actor, such as a failed login for an unknown account.

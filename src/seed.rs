@@ -1,6 +1,7 @@
 //! Start-up data: the first admin account and, in development, the demo catalogue and accounts.
 //! Running it again changes nothing that is already there (the admin's password is reset on purpose).
 
+use crate::domain::role::Role;
 use diesel::QueryResult;
 use serde::Deserialize;
 
@@ -74,7 +75,7 @@ fn upsert_admin(conn: &mut DbConn, email: &str, password: &str) -> Result<(), St
         let t = now();
         let existing = accounts::find_by_login(conn, email.as_str())?;
         match existing {
-            Some(acc) if acc.role == "admin" => {
+            Some(acc) if acc.role == Role::Admin => {
                 accounts::set_password(conn, &acc.id, &hash, t)?;
             }
             Some(_) => return Err(diesel::result::Error::RollbackTransaction),
@@ -82,7 +83,7 @@ fn upsert_admin(conn: &mut DbConn, email: &str, password: &str) -> Result<(), St
                 staff::remove_inactive_with_email(conn, email.as_str())?;
                 accounts::insert(
                     conn,
-                    &account("admin", None, email.as_str(), None, "Platform Administrator", &hash),
+                    &account(Role::Admin, None, email.as_str(), None, "Platform Administrator", &hash),
                 )?;
             }
         }
@@ -92,7 +93,7 @@ fn upsert_admin(conn: &mut DbConn, email: &str, password: &str) -> Result<(), St
 }
 
 fn account(
-    role: &str,
+    role: Role,
     org: Option<&str>,
     email: &str,
     phone: Option<&str>,
@@ -102,13 +103,13 @@ fn account(
     let t = now();
     Account {
         id: new_id(),
-        role: role.into(),
+        role,
         organisation_id: org.map(str::to_owned),
         email: Some(email.into()),
         phone: phone.map(str::to_owned),
         password_hash: hash.into(),
         full_name: name.into(),
-        preferred_language: if role == "resident" { "zh-Hant".into() } else { "en".into() },
+        preferred_language: if role == Role::Resident { "zh-Hant".into() } else { "en".into() },
         status: accounts::ACTIVE,
         created_at: t,
         updated_at: t,
@@ -178,18 +179,18 @@ fn load_demo(conn: &mut DbConn) -> Result<(), StartError> {
         let dsi = org_id(conn, "mo-dsi")?;
         let property = org_id(conn, "hq-bayview-property")?;
         let people = [
-            ("resident", None, DEMO_RESIDENT.0, Some(DEMO_RESIDENT.1), "陳大文", &resident_hash),
+            (Role::Resident, None, DEMO_RESIDENT.0, Some(DEMO_RESIDENT.1), "陳大文", &resident_hash),
             (
-                "officer",
+                Role::Officer,
                 entry_exit.as_deref(),
                 "officer.lei@hq-entry-exit.example",
                 None,
                 "Lei Ka Man",
                 &staff_hash,
             ),
-            ("officer", dsi.as_deref(), "officer.sousa@dsi.example", None, "Ana Sousa", &staff_hash),
+            (Role::Officer, dsi.as_deref(), "officer.sousa@dsi.example", None, "Ana Sousa", &staff_hash),
             (
-                "supervisor",
+                Role::Supervisor,
                 entry_exit.as_deref(),
                 "supervisor.wong@hq-entry-exit.example",
                 None,

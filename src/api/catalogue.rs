@@ -14,8 +14,6 @@ use crate::error::{ApiResult, Problem};
 use crate::http::language::Lang;
 use crate::state::AppState;
 
-/// Kept here for the handlers that read stored forms through this module.
-
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct OrganisationView {
     pub id: String,

@@ -39,7 +39,7 @@ impl From<Account> for Me {
     fn from(a: Account) -> Self {
         Me {
             id: a.id,
-            role: a.role,
+            role: a.role.into(),
             email: a.email,
             phone: a.phone,
             full_name: a.full_name,

@@ -343,7 +343,7 @@ pub async fn list_org_staff(caller: Supervisor, state: web::Data<AppState>) -> A
     let items = org::staff(&state.db, caller)
         .await?
         .into_iter()
-        .map(|a| StaffView { id: a.id, full_name: a.full_name, role: a.role, email: a.email })
+        .map(|a| StaffView { id: a.id, full_name: a.full_name, role: a.role.into(), email: a.email })
         .collect();
     Ok(HttpResponse::Ok().json(Page { items, next_cursor: None }))
 }

@@ -104,7 +104,7 @@ pub struct PasswordChange {
 }
 
 fn own_audit(caller: &Person, ctx: &RequestContext, action: &str) -> Audit {
-    Audit::by_account(caller.role.as_str(), &caller.id, caller.organisation_id.clone(), ctx, action)
+    Audit::by_account(caller.role, &caller.id, caller.organisation_id.clone(), ctx, action)
         .subject(&caller.id)
 }
 

@@ -44,7 +44,7 @@ fn message(language: &str, code: &str) -> String {
 }
 
 fn audit(account: &Account, ctx: &RequestContext, action: &str, status: u16) -> Audit {
-    Audit::by_account(&account.role, &account.id, account.organisation_id.clone(), ctx, action)
+    Audit::by_account(account.role, &account.id, account.organisation_id.clone(), ctx, action)
         .target("account", &account.id)
         .subject(&account.id)
         .result(status)

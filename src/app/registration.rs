@@ -96,7 +96,7 @@ pub async fn register(
     let t = now();
     let account = Account {
         id: new_id(),
-        role: crate::auth::Role::Resident.as_str().into(),
+        role: crate::auth::Role::Resident,
         organisation_id: None,
         email: checked.email.map(Email::into_inner),
         phone: checked.phone.map(Phone::into_inner),
@@ -116,7 +116,7 @@ pub async fn register(
                 }
             }
             accounts::insert(conn, &account).map_err(|e| ApiError::unique_or(e, login_taken))?;
-            Audit::by_account(&account.role, &account.id, None, &ctx, "account.register")
+            Audit::by_account(account.role, &account.id, None, &ctx, "account.register")
                 .target("account", &account.id)
                 .subject(&account.id)
                 .result(201)

@@ -51,14 +51,14 @@ fn invalid_credentials() -> ApiError {
 }
 
 fn account_audit(account: &Account, ctx: &RequestContext, action: &str) -> Audit {
-    Audit::by_account(&account.role, &account.id, account.organisation_id.clone(), ctx, action)
+    Audit::by_account(account.role, &account.id, account.organisation_id.clone(), ctx, action)
         .subject(&account.id)
 }
 
 fn issue(state: &AppState, account: &Account, session_id: &str, refresh: String) -> ApiResult<Tokens> {
     let access = state
         .tokens
-        .issue(&account.id, &account.role, account.organisation_id.as_deref(), Some(session_id), None)
+        .issue(&account.id, account.role.as_str(), account.organisation_id.as_deref(), Some(session_id), None)
         .map_err(ApiError::internal)?;
     Ok(Tokens {
         access_token: access,

@@ -87,7 +87,7 @@ pub async fn create(
     let t = now();
     let account = Account {
         id: new_id(),
-        role: checked.role.as_str().to_owned(),
+        role: checked.role,
         organisation_id: checked.organisation_id,
         email: Some(checked.email.into_inner()),
         phone: None,

@@ -5,7 +5,8 @@ pub mod passwords;
 pub mod principal;
 pub mod tokens;
 
-pub use principal::{Principal, Role};
+pub use crate::domain::role::Role;
+pub use principal::Principal;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -4,48 +4,8 @@ use actix_web::HttpRequest;
 use actix_web::http::header;
 
 use super::tokens::{Revocations, TokenService};
+use crate::domain::role::Role;
 use crate::error::{ApiError, ApiResult};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    Resident,
-    Officer,
-    Supervisor,
-    Admin,
-    Client,
-}
-
-impl Role {
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "resident" => Role::Resident,
-            "officer" => Role::Officer,
-            "supervisor" => Role::Supervisor,
-            "admin" => Role::Admin,
-            "client" => Role::Client,
-            _ => return None,
-        })
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Resident => "resident",
-            Role::Officer => "officer",
-            Role::Supervisor => "supervisor",
-            Role::Admin => "admin",
-            Role::Client => "client",
-        }
-    }
-
-    /// The audit trail's `actor_type`.
-    pub fn actor_type(self) -> &'static str {
-        match self {
-            Role::Resident => "resident",
-            Role::Officer | Role::Supervisor | Role::Admin => "staff",
-            Role::Client => "api_client",
-        }
-    }
-}
 
 /// A verified caller. `id` is the account id, or the `client_id` of an API client.
 #[derive(Debug, Clone)]

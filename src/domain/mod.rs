@@ -9,6 +9,7 @@ pub mod locale;
 pub mod notify;
 pub mod password;
 pub mod person;
+pub mod role;
 pub mod status;
 pub mod webhook;
 

@@ -11,6 +11,7 @@ use diesel::sql_types::Text;
 
 use crate::db::DbConn;
 use crate::db::schema::accounts;
+use crate::domain::role::Role;
 
 /// Whether an account may be used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, AsExpression, FromSqlRow)]
@@ -71,8 +72,9 @@ pub const DELETED: AccountStatus = AccountStatus::Deleted;
 #[diesel(table_name = accounts)]
 pub struct Account {
     pub id: String,
-    /// `resident`, `officer`, `supervisor` or `admin` (see [`crate::auth::Role`]).
-    pub role: String,
+    /// Never `client`: API clients are not accounts.
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub role: Role,
     pub organisation_id: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,
@@ -85,7 +87,7 @@ pub struct Account {
 }
 
 pub fn insert(conn: &mut DbConn, account: &Account) -> QueryResult<()> {
-    diesel::insert_into(accounts::table).values(account).execute(conn).map(|_| ())
+    diesel::insert_into(accounts::table).values(account.clone()).execute(conn).map(|_| ())
 }
 
 /// The account, unless it was deleted.
@@ -159,7 +161,7 @@ pub fn erase(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryResult<usi
 pub fn active_staff(conn: &mut DbConn, organisation: &str) -> QueryResult<Vec<Account>> {
     accounts::table
         .filter(accounts::organisation_id.eq(organisation))
-        .filter(accounts::role.eq_any(["officer", "supervisor"]))
+        .filter(accounts::role.eq_any([Role::Officer.as_str(), Role::Supervisor.as_str()]))
         .filter(accounts::status.eq(ACTIVE))
         .order((accounts::full_name.asc(), accounts::id.asc()))
         .load(conn)
@@ -170,7 +172,7 @@ pub fn find_active_staff(conn: &mut DbConn, id: &str, organisation: &str) -> Que
     accounts::table
         .find(id)
         .filter(accounts::organisation_id.eq(organisation))
-        .filter(accounts::role.eq_any(["officer", "supervisor"]))
+        .filter(accounts::role.eq_any([Role::Officer.as_str(), Role::Supervisor.as_str()]))
         .filter(accounts::status.eq(ACTIVE))
         .first(conn)
         .optional()
