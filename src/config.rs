@@ -72,6 +72,10 @@ pub struct Config {
     pub webhook_allow_private: bool,
     /// Send `Strict-Transport-Security`: set when served behind TLS.
     pub hsts: bool,
+    /// Requests per minute per authenticated caller on one instance; 0 turns the limit off.
+    pub rate_limit_per_minute: u32,
+    /// Requests per minute per client address (IPv6 per /64) without a valid token; 0 turns it off.
+    pub rate_limit_anonymous_per_minute: u32,
     /// Bearer token that `/metrics` requires; without one it is open (development only).
     pub metrics_token: Option<Secret>,
     /// First retry delay; it doubles per attempt (at most six hours), so 14 attempts span about a day.
@@ -142,6 +146,8 @@ impl Config {
             login_window: Duration::from_secs(15 * 60),
             webhook_allow_private: false,
             hsts: false,
+            rate_limit_per_minute: 1200,
+            rate_limit_anonymous_per_minute: 300,
             metrics_token: None,
             webhook_retry_base: Duration::from_secs(30),
             webhook_max_attempts: 14,
@@ -244,6 +250,9 @@ impl Config {
         }
         c.webhook_allow_private = parse_bool("QAT_WEBHOOK_ALLOW_PRIVATE", false)?;
         c.hsts = parse_bool("QAT_HSTS", false)?;
+        c.rate_limit_per_minute = parse_var("QAT_RATE_LIMIT_PER_MINUTE", c.rate_limit_per_minute)?;
+        c.rate_limit_anonymous_per_minute =
+            parse_var("QAT_RATE_LIMIT_ANONYMOUS_PER_MINUTE", c.rate_limit_anonymous_per_minute)?;
         c.metrics_token = var("QAT_METRICS_TOKEN").map(Secret);
         c.webhook_max_attempts = parse_var("QAT_WEBHOOK_MAX_ATTEMPTS", c.webhook_max_attempts)?.max(1);
         c.webhook_retry_base = Duration::from_millis(parse_var(

@@ -115,6 +115,41 @@ fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
     }
 }
 
+/// Every `/v1` operation counts against the caller's request budget (`api::middleware::rate_limit`).
+fn add_rate_limit(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::header::HeaderBuilder;
+    let string = || utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::String);
+    let integer = || utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::Integer);
+    for (path, item) in doc.paths.paths.iter_mut() {
+        if !path.starts_with("/v1/") {
+            continue;
+        }
+        let ops = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+        for op in ops.into_iter().flatten() {
+            let mut response = ResponseBuilder::new()
+                .description(
+                    "Too many requests from this caller (per account or API client, or per address \
+                     without a token); retry after `Retry-After` seconds.",
+                )
+                .content(
+                    crate::error::PROBLEM_JSON,
+                    ContentBuilder::new()
+                        .schema(Some(utoipa::openapi::Ref::from_schema_name("Problem")))
+                        .build(),
+                );
+            for (name, description, schema) in [
+                ("Retry-After", "Seconds until the budget resets.", integer()),
+                ("RateLimit-Policy", "The budget: `\"default\";q=<requests>;w=<seconds>`.", string()),
+                ("RateLimit", "What is left: `\"default\";r=<requests>;t=<seconds>`.", string()),
+            ] {
+                response = response
+                    .header(name, HeaderBuilder::new().schema(schema).description(Some(description)).build());
+            }
+            op.responses.responses.insert("429".to_owned(), RefOr::T(response.build()));
+        }
+    }
+}
+
 /// The whole document, exactly as the server serves it.
 pub fn document() -> utoipa::openapi::OpenApi {
     let (_, mut doc) = App::new()
@@ -124,6 +159,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .split_for_parts();
     add_common_responses(&mut doc);
     add_idempotency_key(&mut doc);
+    add_rate_limit(&mut doc);
     doc
 }
 

@@ -75,6 +75,7 @@ impl Application {
             routes: RouteTable::from_openapi(&doc),
             openapi_json: crate::openapi::document_json(),
             metrics: Default::default(),
+            rate_limiter: crate::http::rate_limit::RateLimiter::new(std::time::Duration::from_secs(60)),
             db,
             config: config.clone(),
         });
@@ -100,6 +101,7 @@ impl Application {
                 )
                 .default_service(web::to(crate::api::middleware::fallback))
                 .wrap(from_fn(crate::api::audit::record))
+                .wrap(from_fn(crate::api::middleware::rate_limit))
                 .wrap(Compress::default())
                 .wrap(from_fn(crate::api::middleware::observe))
         })

@@ -15,6 +15,8 @@ pub struct AppState {
     pub revocations: Revocations,
     pub hasher: Hasher,
     pub metrics: Metrics,
+    /// Request budgets per caller on this instance.
+    pub rate_limiter: crate::http::rate_limit::RateLimiter,
     pub routes: RouteTable,
     /// Idempotency keys being processed on this instance right now.
     pub in_flight: std::sync::Mutex<std::collections::HashSet<String>>,

@@ -15,18 +15,23 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// The verified caller of this request, authenticated once and kept in the request's extensions.
+/// (The rate limiter may have authenticated it already.)
 fn principal(req: &HttpRequest) -> ApiResult<Principal> {
-    if let Some(p) = req.extensions().get::<Principal>() {
-        return Ok(p.clone());
-    }
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::internal("application state missing"))?;
-    let p = crate::auth::principal::authenticate(req, &state.tokens, &state.revocations)?;
+    let known = req.extensions().get::<Principal>().cloned();
+    let p = match known {
+        Some(p) => p,
+        None => {
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .ok_or_else(|| ApiError::internal("application state missing"))?;
+            let p = crate::auth::principal::authenticate(req, &state.tokens, &state.revocations)?;
+            req.extensions_mut().insert(p.clone());
+            p
+        }
+    };
     if let Some(trail) = req.extensions().get::<AuditTrail>() {
         trail.set_actor(&p);
     }
-    req.extensions_mut().insert(p.clone());
     Ok(p)
 }
 

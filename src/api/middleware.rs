@@ -98,3 +98,65 @@ pub async fn fallback(req: HttpRequest, state: web::Data<AppState>) -> Result<Ht
         None => Err(ApiError::new(ErrorCode::NotFound, "no such route; see /openapi.json")),
     }
 }
+
+/// The address a caller without a token is counted by: IPv6 clients by their /64, since one host
+/// commonly holds a whole /64.
+fn address_key(ip: &str) -> String {
+    match ip.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("address:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Ok(ip) => format!("address:{}", ip.to_canonical()),
+        Err(_) => format!("address:{ip}"),
+    }
+}
+
+/// The general request budget of every `/v1` caller: per account or API client when the token is
+/// valid, per address otherwise. Answers 429 `rate_limited` with `Retry-After` past the budget, and
+/// reports the budget on every answer in `RateLimit-Policy` and `RateLimit`.
+pub async fn rate_limit(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody + 'static>>, actix_web::Error> {
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let Some(state) = state.filter(|_| req.path().starts_with("/v1/")) else {
+        return Ok(next.call(req).await?.map_into_left_body());
+    };
+    let config = &state.config;
+    let authenticated = req.headers().contains_key(header::AUTHORIZATION)
+        && match crate::auth::principal::authenticate(req.request(), &state.tokens, &state.revocations) {
+            Ok(p) => {
+                req.extensions_mut().insert(p);
+                true
+            }
+            // The caller extractor answers 401 later; until then this is an anonymous request.
+            Err(_) => false,
+        };
+    let (key, limit) = match req.extensions().get::<crate::auth::Principal>() {
+        Some(p) if authenticated => (format!("caller:{}", p.id), config.rate_limit_per_minute),
+        _ => {
+            let ip = crate::context::client_ip(req.request(), &config.trusted_proxies);
+            (address_key(&ip), config.rate_limit_anonymous_per_minute)
+        }
+    };
+    if limit == 0 {
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
+    let decision = state.rate_limiter.check(&key, limit, Instant::now());
+    let (policy, remaining) = decision.headers(std::time::Duration::from_secs(60));
+    let mut res = if decision.allowed {
+        next.call(req).await?.map_into_left_body()
+    } else {
+        let e = ApiError::new(ErrorCode::RateLimited, "too many requests; wait and try again")
+            .with_retry_after(decision.reset_secs);
+        req.into_response(actix_web::ResponseError::error_response(&e)).map_into_right_body()
+    };
+    let headers = res.headers_mut();
+    for (name, value) in [("ratelimit-policy", policy), ("ratelimit", remaining)] {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            headers.insert(header::HeaderName::from_static(name), v);
+        }
+    }
+    Ok(res)
+}

@@ -4,6 +4,7 @@
 pub mod json;
 pub mod language;
 pub mod metrics;
+pub mod rate_limit;
 mod routes;
 
 use actix_web::HttpRequest;

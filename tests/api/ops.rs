@@ -120,3 +120,31 @@ async fn oversized_request_heads_are_refused_with_a_problem() {
         app.request(Method::GET, "/healthz").header("x-filler", "a".repeat(8 * 1024)).send().await.unwrap();
     assert_eq!(res.status(), 200);
 }
+
+#[actix_web::test]
+async fn every_caller_has_a_request_budget_reported_in_headers() {
+    let app = TestApp::spawn_with(|c| {
+        c.rate_limit_per_minute = 3;
+        c.rate_limit_anonymous_per_minute = 3;
+    })
+    .await;
+    // Logging in is an anonymous request too: the first of the address's three.
+    let admin = app.session(crate::helpers::ADMIN_EMAIL, qinaotong::config::DEV_ADMIN_PASSWORD).await;
+    let res = app.get("/v1/organisations").await;
+    assert_eq!(res.headers()["ratelimit-policy"], "\"default\";q=3;w=60");
+    assert!(res.headers()["ratelimit"].to_str().unwrap().starts_with("\"default\";r=1;t="));
+    assert_eq!(app.get("/v1/services").await.status(), 200);
+    let res = app.get("/v1/organisations").await;
+    let retry: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry));
+    assert_problem(res, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    // Operations endpoints are never limited.
+    assert_eq!(app.get("/healthz").await.status(), 200);
+
+    // A caller with a valid token has a budget of its own, apart from its address.
+    for _ in 0..3 {
+        assert_eq!(app.get_as("/v1/me", &admin.token).await.status(), 200);
+    }
+    let res = app.get_as("/v1/me", &admin.token).await;
+    assert_problem(res, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+}
