@@ -68,6 +68,8 @@ fn start_server(threads: usize) -> Server {
         .env("QAT_HASH_THREADS", threads.to_string())
         .env("QAT_LOGIN_MAX_FAILURES_PER_ACCOUNT", "1000000")
         .env("QAT_LOGIN_MAX_FAILURES_PER_ADDRESS", "1000000")
+        .env("QAT_RATE_LIMIT_PER_MINUTE", "0")
+        .env("QAT_RATE_LIMIT_ANONYMOUS_PER_MINUTE", "0")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null());
