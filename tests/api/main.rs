@@ -11,6 +11,7 @@ mod helpers;
 mod idempotency;
 mod identity_documents;
 mod lifecycle;
+mod mass_assignment;
 mod matrix;
 mod openapi;
 mod ops;
