@@ -31,3 +31,6 @@ impl FieldError {
         Self { field: field.into(), code: code.into(), message: message.into() }
     }
 }
+
+#[cfg(test)]
+mod parsers_proptest;
