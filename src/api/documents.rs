@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::app::caller::Resident;
-use crate::app::documents::{self, StagedFile, Upload, sniff};
+use crate::app::documents::{self, StagedFile, Upload};
 use crate::app::precondition::etag;
 use crate::db::types::utc;
 use crate::domain::FieldError;
@@ -110,6 +110,7 @@ async fn receive(state: &AppState, mut parts: Multipart) -> ApiResult<Parts> {
             }
             "file" if upload.file.is_none() => {
                 let name = clean_name(part.content_disposition().and_then(|cd| cd.get_filename()));
+                let declared = part.content_type().map(|m| m.essence_str().to_owned());
                 let (staged, mut out) = StagedFile::create(&state.config)?;
                 let mut hasher = Sha256::new();
                 let mut size = 0usize;
@@ -132,9 +133,7 @@ async fn receive(state: &AppState, mut parts: Multipart) -> ApiResult<Parts> {
                 if size == 0 {
                     return Err(ApiError::field("file", "required", "the file is empty"));
                 }
-                let content_type = sniff(&head).ok_or_else(|| {
-                    ApiError::unsupported_media_type("only PDF, JPEG, PNG and HEIC files are accepted")
-                })?;
+                let content_type = documents::judge(&head, declared.as_deref(), &name)?;
                 let sha256 = hex::encode(hasher.finalize());
                 upload.file = Some(Received { file: staged, name, size: size as i64, sha256, content_type });
             }
@@ -190,7 +189,7 @@ fn required(parts: Parts) -> ApiResult<Upload> {
         (status = 404, description = "No such application of the caller.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The application takes no more documents.", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The file is too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not a PDF, JPEG, PNG or HEIC file, or not multipart.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not a PDF, JPEG, PNG or HEIC file, a part Content-Type or file name extension that disagrees with the content, or not multipart.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Missing part or unknown kind.", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -41,6 +41,51 @@ pub fn sniff(head: &[u8]) -> Option<&'static str> {
     None
 }
 
+/// One of our media types named by a declared `Content-Type` essence, aliases included.
+fn media_alias(essence: &str) -> Option<&'static str> {
+    match essence {
+        "application/pdf" | "application/x-pdf" => Some("application/pdf"),
+        "image/jpeg" | "image/jpg" | "image/pjpeg" => Some("image/jpeg"),
+        "image/png" | "image/x-png" => Some("image/png"),
+        "image/heic" | "image/heif" | "image/heic-sequence" | "image/heif-sequence" => Some("image/heic"),
+        _ => None,
+    }
+}
+
+/// One of our media types named by a file name extension (lower case), aliases included.
+fn extension_alias(extension: &str) -> Option<&'static str> {
+    match extension {
+        "pdf" => Some("application/pdf"),
+        "jpg" | "jpeg" | "jpe" | "jfif" => Some("image/jpeg"),
+        "png" => Some("image/png"),
+        "heic" | "heif" | "hif" => Some("image/heic"),
+        _ => None,
+    }
+}
+
+/// The media type of an upload, judged by its first bytes, when what the client said agrees with them.
+/// A declared part `Content-Type` must name the same type, unless it is absent or
+/// `application/octet-stream` (which leave the judgement to the bytes). A name whose extension names one
+/// of the accepted types must name the same type; other extensions (`.bin`, none) say nothing.
+/// Anything else is a 415 `unsupported_media_type` whose detail says what disagreed.
+pub fn judge(head: &[u8], declared: Option<&str>, name: &str) -> ApiResult<&'static str> {
+    let refuse = |detail: String| Err(ApiError::unsupported_media_type(detail));
+    let Some(sniffed) = sniff(head) else {
+        return refuse("only PDF, JPEG, PNG and HEIC files are accepted".into());
+    };
+    let essence = declared.and_then(|d| d.split(';').next()).unwrap_or("").trim().to_ascii_lowercase();
+    if !essence.is_empty() && essence != "application/octet-stream" && media_alias(&essence) != Some(sniffed)
+    {
+        let shown: String = essence.chars().take(100).collect();
+        return refuse(format!("the file was sent as {shown} but its content is {sniffed}"));
+    }
+    let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    if extension_alias(&extension).is_some_and(|named| named != sniffed) {
+        return refuse(format!("the file is named .{extension} but its content is {sniffed}"));
+    }
+    Ok(sniffed)
+}
+
 /// Where stored files live, each under its `storage_key`.
 pub fn directory(config: &Config) -> PathBuf {
     config.data_dir.join("documents")
@@ -228,5 +273,27 @@ mod tests {
         assert_eq!(sniff(&[&[0, 0, 0, 24][..], b"ftypmif1"].concat()), Some("image/heic"));
         assert_eq!(sniff(&[&[0, 0, 0, 24][..], b"ftypisom"].concat()), None);
         assert_eq!(sniff(b"just some text"), None);
+    }
+
+    #[test]
+    fn what_the_client_declares_must_agree_with_the_bytes() {
+        let png = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+        let jpeg = [0xFF, 0xD8, 0xFF, 0xE0];
+        let heic = [&[0, 0, 0, 24][..], b"ftypheic"].concat();
+        assert_eq!(judge(&png, Some("image/png"), "scan.png").ok(), Some("image/png"));
+        assert_eq!(judge(&png, None, "scan.bin").ok(), Some("image/png"));
+        assert_eq!(judge(&png, Some("application/octet-stream"), "scan").ok(), Some("image/png"));
+        assert_eq!(judge(&jpeg, Some("image/jpg"), "photo.JPG").ok(), Some("image/jpeg"));
+        assert_eq!(judge(&jpeg, Some("image/jpeg; q=1"), "photo.jpeg").ok(), Some("image/jpeg"));
+        assert_eq!(judge(&heic, Some("image/heif"), "photo.heif").ok(), Some("image/heic"));
+        assert_eq!(judge(b"%PDF-1.7", Some("application/pdf"), "form.pdf").ok(), Some("application/pdf"));
+
+        for (declared, name) in
+            [(Some("application/pdf"), "x.pdf"), (None, "x.pdf"), (Some("text/plain"), "x")]
+        {
+            let e = judge(&png, declared, name).unwrap_err();
+            assert_eq!(e.code, ErrorCode::UnsupportedMediaType, "{declared:?} {name}");
+        }
+        assert!(judge(b"plain text", None, "x.txt").is_err());
     }
 }

@@ -106,3 +106,63 @@ async fn a_file_changed_on_disk_is_never_served() {
     let body = assert_problem(res, StatusCode::INTERNAL_SERVER_ERROR, "internal").await;
     assert!(!body.to_string().contains(stored.to_str().unwrap()), "no file paths in responses");
 }
+
+async fn upload_typed(
+    app: &TestApp,
+    token: &str,
+    id: &str,
+    name: &str,
+    mime: &str,
+    bytes: Vec<u8>,
+) -> reqwest::Response {
+    let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()).mime_str(mime).unwrap();
+    let form = reqwest::multipart::Form::new().text("kind", "photo").part("file", part);
+    app.request(Method::POST, &format!("/v1/applications/{id}/documents"))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn a_declared_type_or_extension_that_disagrees_with_the_bytes_is_refused() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (_, service) = app.test_service(&admin, "declared").await;
+    let me = app.resident("declared@example.mo").await;
+    let id =
+        app.create_application(&me.token, &service, json!({})).await.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let png = [&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A][..], &[0u8; 64]].concat();
+    let jpeg = [&[0xFF, 0xD8, 0xFF, 0xE0][..], &[1u8; 64]].concat();
+
+    // A PNG named x.pdf and sent as application/pdf is not stored.
+    let res = upload_typed(&app, &me.token, &id, "x.pdf", "application/pdf", png.clone()).await;
+    let body = assert_problem(res, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type").await;
+    assert!(body["detail"].as_str().unwrap().contains("image/png"), "{body}");
+    // The name alone, or the declared type alone, disagreeing is enough.
+    let res = upload_typed(&app, &me.token, &id, "x.pdf", "application/octet-stream", png.clone()).await;
+    assert_problem(res, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type").await;
+    let res = upload_typed(&app, &me.token, &id, "x.png", "image/jpeg", png.clone()).await;
+    assert_problem(res, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type").await;
+    let res = app.upload(&me.token, &id, "photo", "x.jpg", png.clone()).await;
+    assert_problem(res, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type").await;
+    let list: Value =
+        app.get_as(&format!("/v1/applications/{id}/documents"), &me.token).await.json().await.unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 0, "nothing refused was stored");
+
+    // Aliases agree; octet-stream and a missing type defer to the bytes.
+    for (name, mime, bytes) in [
+        ("photo.jpg", "image/jpg", jpeg.clone()),
+        ("photo.JPEG", "image/jpeg", jpeg),
+        ("scan.png", "application/octet-stream", png.clone()),
+    ] {
+        let res = upload_typed(&app, &me.token, &id, name, mime, bytes).await;
+        assert_eq!(res.status(), 201, "{name} as {mime}");
+    }
+    let res = app.upload(&me.token, &id, "photo", "scan.png", png).await;
+    assert_eq!(res.status(), 201);
+}
