@@ -4,6 +4,7 @@
 use std::io::Write;
 
 use actix_multipart::{Multipart, MultipartError};
+use actix_web::body::SizedStream;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
@@ -13,6 +14,7 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::app::caller::Resident;
+use crate::app::document_content::Content;
 use crate::app::documents::{self, StagedFile, Upload};
 use crate::app::precondition::etag;
 use crate::db::types::utc;
@@ -250,12 +252,14 @@ pub async fn list_documents(
 
 /// The stored file, checked against its recorded SHA-256, as a download.
 pub async fn serve(state: &AppState, doc: Document) -> ApiResult<HttpResponse> {
-    let bytes = documents::content(&state.config, &doc).await?;
-    Ok(attachment(doc, bytes))
+    let content = documents::content(&state.config, &doc).await?;
+    Ok(attachment(doc, content))
 }
 
 /// A file as an attachment under its original name, in its judged media type, never sniffed again.
-fn attachment(doc: Document, bytes: Vec<u8>) -> HttpResponse {
+/// The body is streamed with its recorded length, so a download cut for a checksum mismatch is visibly
+/// incomplete.
+fn attachment(doc: Document, content: Content) -> HttpResponse {
     let ascii: String = doc
         .original_name
         .chars()
@@ -271,7 +275,7 @@ fn attachment(doc: Document, bytes: Vec<u8>) -> HttpResponse {
         ))
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .insert_header(("Digest", format!("sha-256={}", doc.sha256)))
-        .body(bytes)
+        .body(SizedStream::new(content.len, content.chunks))
 }
 
 /// Download a document of one of the caller's applications
@@ -295,6 +299,6 @@ pub async fn download_document(
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let (application_id, document_id) = path.into_inner();
-    let (doc, bytes) = documents::download(&state, caller, application_id, document_id).await?;
-    Ok(attachment(doc, bytes))
+    let (doc, content) = documents::download(&state, caller, application_id, document_id).await?;
+    Ok(attachment(doc, content))
 }

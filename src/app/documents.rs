@@ -4,10 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 use crate::app::applications::{check_accepts_changes, form_of};
 use crate::app::caller::Resident;
+use crate::app::document_content::{self, Content};
 use crate::app::workflow;
 use crate::config::Config;
 use crate::db::Db;
@@ -229,13 +228,13 @@ pub async fn list(db: &Db, caller: Resident, application_id: String) -> ApiResul
     .await
 }
 
-/// A document of one of the caller's applications and its verified content.
+/// A document of one of the caller's applications, opened for serving.
 pub async fn download(
     state: &AppState,
     caller: Resident,
     application_id: String,
     document_id: String,
-) -> ApiResult<(Document, Vec<u8>)> {
+) -> ApiResult<(Document, Content)> {
     let doc = state
         .db
         .run(move |conn| {
@@ -243,22 +242,15 @@ pub async fn download(
             Ok(store::find_document(conn, &app.id, &document_id)?)
         })
         .await?;
-    let bytes = content(&state.config, &doc).await?;
-    Ok((doc, bytes))
+    let content = content(&state.config, &doc).await?;
+    Ok((doc, content))
 }
 
-/// The stored bytes of a document. A file that no longer matches the SHA-256 taken at upload is never
-/// served: that is a 500, logged, with no path in the answer.
-pub async fn content(config: &Config, doc: &Document) -> ApiResult<Vec<u8>> {
-    let path = directory(config).join(&doc.storage_key);
-    let bytes = tokio::task::spawn_blocking(move || std::fs::read(path))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
-    if hex::encode(Sha256::digest(&bytes)) != doc.sha256 {
-        return Err(ApiError::internal(format!("document {} does not match its checksum", doc.id)));
-    }
-    Ok(bytes)
+/// The stored bytes of a document, streamed and checked against the SHA-256 taken at upload: a file
+/// that no longer matches is a 500 (logged, with no path in the answer) or, past its first chunk, a
+/// download cut short. See [`document_content`](crate::app::document_content).
+pub async fn content(config: &Config, doc: &Document) -> ApiResult<Content> {
+    document_content::open(&directory(config), doc).await
 }
 
 #[cfg(test)]
