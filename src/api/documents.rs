@@ -19,7 +19,7 @@ use crate::app::documents::{self, StagedFile, Upload};
 use crate::app::precondition::etag;
 use crate::db::types::utc;
 use crate::domain::FieldError;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult, ErrorCode, Problem};
 use crate::idempotency::{self, Create, Created};
 use crate::state::AppState;
 use crate::store::applications::Document;
@@ -98,9 +98,18 @@ fn clean_name(raw: Option<&str>) -> String {
 /// bounded in size and typed by its first bytes. Any other part is refused.
 async fn receive(state: &AppState, mut parts: Multipart) -> ApiResult<Parts> {
     let limit = state.config.max_upload_bytes;
+    let max_parts = state.config.max_upload_parts;
     let mut upload = Parts { kind: None, file: None };
+    let mut seen = 0usize;
     while let Some(part) = parts.next().await {
         let mut part = part.map_err(multipart_error)?;
+        seen += 1;
+        if seen > max_parts {
+            return Err(ApiError::new(
+                ErrorCode::TooManyParts,
+                format!("an upload has at most {max_parts} parts: `kind` and `file`"),
+            ));
+        }
         match part.name().unwrap_or("") {
             "kind" => {
                 let bytes = match part.bytes(256).await {
@@ -189,8 +198,8 @@ fn required(parts: Parts) -> ApiResult<Upload> {
         (status = 201, description = "The document was stored.", body = DocumentInfo,
             headers(("Location" = String, description = "URL of the document"), ("ETag" = String, description = "New version of the application"))),
         (status = 404, description = "No such application of the caller.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The application takes no more documents.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The file is too large.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The application takes no more documents, or the resident's storage quota would be exceeded (`storage_quota_exceeded`).", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The file is too large (`payload_too_large`) or the body has more parts than `kind` and `file` (`too_many_parts`).", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not a PDF, JPEG, PNG or HEIC file, a part Content-Type or file name extension that disagrees with the content, or not multipart.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Missing part or unknown kind.", body = Problem, content_type = "application/problem+json"),
     )

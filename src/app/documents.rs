@@ -148,6 +148,7 @@ pub async fn upload(
     respond: impl FnOnce(&Document, i32) -> ApiResult<Created> + Send + 'static,
 ) -> ApiResult<Created> {
     let cap = state.config.max_documents_per_application as i64;
+    let quota = i64::try_from(state.config.max_stored_bytes_per_resident).unwrap_or(i64::MAX);
     let storage_key = new_id();
     let stored = directory(&state.config).join(&storage_key);
     let Upload { kind, mut file, original_name, size_bytes, sha256, content_type } = upload;
@@ -157,6 +158,16 @@ pub async fn upload(
         .write(move |conn| {
             let app = store::find_for_resident(conn, &application_id, &caller.id)?;
             check_accepts_changes(&app, "takes no documents")?;
+            let stored = store::stored_bytes_of(conn, &caller.id)?;
+            if stored.saturating_add(size_bytes) > quota {
+                return Err(ApiError::conflict(
+                    ErrorCode::StorageQuotaExceeded,
+                    format!(
+                        "a resident may store at most {quota} bytes of documents; {stored} are stored and \
+                         this file has {size_bytes}"
+                    ),
+                ));
+            }
             if store::count_documents(conn, &app.id)? >= cap {
                 return Err(ApiError::conflict(
                     ErrorCode::DocumentLimitReached,
