@@ -64,6 +64,16 @@ pub struct Config {
     pub max_json_body: usize,
     pub max_upload_bytes: usize,
     pub max_documents_per_application: u32,
+    /// Parts an upload may have: `kind` and `file`; more is refused before they are read.
+    pub max_upload_parts: usize,
+    /// Drafts a resident may have open at once.
+    pub max_open_drafts_per_resident: u32,
+    /// Bytes of documents a resident may have stored, over all their applications.
+    pub max_stored_bytes_per_resident: u64,
+    /// Webhook endpoints an API client may have registered.
+    pub max_webhook_endpoints_per_client: u32,
+    /// Redeliveries an API client may ask for per minute.
+    pub max_redeliveries_per_minute: u32,
     pub hash_threads: usize,
     pub trusted_proxies: Vec<IpAddr>,
     pub login_max_failures_per_account: u32,
@@ -139,6 +149,11 @@ impl Config {
             max_json_body: 256 * 1024,
             max_upload_bytes: 10 * 1024 * 1024,
             max_documents_per_application: 20,
+            max_upload_parts: 2,
+            max_open_drafts_per_resident: 20,
+            max_stored_bytes_per_resident: 200 * 1024 * 1024,
+            max_webhook_endpoints_per_client: 10,
+            max_redeliveries_per_minute: 30,
             hash_threads: cores.clamp(1, 4),
             trusted_proxies: Vec::new(),
             login_max_failures_per_account: 10,
@@ -231,6 +246,15 @@ impl Config {
         c.max_upload_bytes = parse_var("QAT_MAX_UPLOAD_BYTES", c.max_upload_bytes)?;
         c.max_documents_per_application =
             parse_var("QAT_MAX_DOCUMENTS_PER_APPLICATION", c.max_documents_per_application)?;
+        c.max_upload_parts = parse_var("QAT_MAX_UPLOAD_PARTS", c.max_upload_parts)?.max(2);
+        c.max_open_drafts_per_resident =
+            parse_var("QAT_MAX_OPEN_DRAFTS_PER_RESIDENT", c.max_open_drafts_per_resident)?;
+        c.max_stored_bytes_per_resident =
+            parse_var("QAT_MAX_STORED_BYTES_PER_RESIDENT", c.max_stored_bytes_per_resident)?;
+        c.max_webhook_endpoints_per_client =
+            parse_var("QAT_MAX_WEBHOOK_ENDPOINTS_PER_CLIENT", c.max_webhook_endpoints_per_client)?;
+        c.max_redeliveries_per_minute =
+            parse_var("QAT_MAX_REDELIVERIES_PER_MINUTE", c.max_redeliveries_per_minute)?.max(1);
         c.hash_threads = parse_var("QAT_HASH_THREADS", c.hash_threads)?.max(1);
         c.login_max_failures_per_account =
             parse_var("QAT_LOGIN_MAX_FAILURES_PER_ACCOUNT", c.login_max_failures_per_account)?;

@@ -101,7 +101,7 @@ pub struct CreateApplication {
     responses(
         (status = 201, description = "The application.", body = ApplicationView,
             headers(("Location" = String, description = "URL of the application"), ("ETag" = String, description = "Current version"))),
-        (status = 409, description = "An idempotent duplicate is still being processed.", body = Problem,
+        (status = 409, description = "An idempotent duplicate is still being processed, or the resident has as many open drafts as they may (`draft_limit_reached`).", body = Problem,
             content_type = "application/problem+json"),
         (status = 422, description = "Unknown service or invalid form data, one entry per field.", body = Problem,
             content_type = "application/problem+json"),
@@ -117,7 +117,7 @@ pub async fn create_application(
     let body = body.0;
     let input =
         NewApplication { service_id: body.service_id, form_data: body.form_data, submit: body.submit };
-    create.run(|record| applications::create(&state.db, caller, input, record, application_created)).await
+    create.run(|record| applications::create(&state, caller, input, record, application_created)).await
 }
 
 fn application_created(app: &Application) -> ApiResult<Created> {

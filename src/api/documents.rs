@@ -4,6 +4,7 @@
 use std::io::Write;
 
 use actix_multipart::{Multipart, MultipartError};
+use actix_web::body::SizedStream;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
@@ -13,11 +14,12 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::app::caller::Resident;
-use crate::app::documents::{self, StagedFile, Upload, sniff};
+use crate::app::document_content::Content;
+use crate::app::documents::{self, StagedFile, Upload};
 use crate::app::precondition::etag;
 use crate::db::types::utc;
 use crate::domain::FieldError;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult, ErrorCode, Problem};
 use crate::idempotency::{self, Create, Created};
 use crate::state::AppState;
 use crate::store::applications::Document;
@@ -96,9 +98,18 @@ fn clean_name(raw: Option<&str>) -> String {
 /// bounded in size and typed by its first bytes. Any other part is refused.
 async fn receive(state: &AppState, mut parts: Multipart) -> ApiResult<Parts> {
     let limit = state.config.max_upload_bytes;
+    let max_parts = state.config.max_upload_parts;
     let mut upload = Parts { kind: None, file: None };
+    let mut seen = 0usize;
     while let Some(part) = parts.next().await {
         let mut part = part.map_err(multipart_error)?;
+        seen += 1;
+        if seen > max_parts {
+            return Err(ApiError::new(
+                ErrorCode::TooManyParts,
+                format!("an upload has at most {max_parts} parts: `kind` and `file`"),
+            ));
+        }
         match part.name().unwrap_or("") {
             "kind" => {
                 let bytes = match part.bytes(256).await {
@@ -110,6 +121,7 @@ async fn receive(state: &AppState, mut parts: Multipart) -> ApiResult<Parts> {
             }
             "file" if upload.file.is_none() => {
                 let name = clean_name(part.content_disposition().and_then(|cd| cd.get_filename()));
+                let declared = part.content_type().map(|m| m.essence_str().to_owned());
                 let (staged, mut out) = StagedFile::create(&state.config)?;
                 let mut hasher = Sha256::new();
                 let mut size = 0usize;
@@ -132,9 +144,7 @@ async fn receive(state: &AppState, mut parts: Multipart) -> ApiResult<Parts> {
                 if size == 0 {
                     return Err(ApiError::field("file", "required", "the file is empty"));
                 }
-                let content_type = sniff(&head).ok_or_else(|| {
-                    ApiError::unsupported_media_type("only PDF, JPEG, PNG and HEIC files are accepted")
-                })?;
+                let content_type = documents::judge(&head, declared.as_deref(), &name)?;
                 let sha256 = hex::encode(hasher.finalize());
                 upload.file = Some(Received { file: staged, name, size: size as i64, sha256, content_type });
             }
@@ -188,9 +198,9 @@ fn required(parts: Parts) -> ApiResult<Upload> {
         (status = 201, description = "The document was stored.", body = DocumentInfo,
             headers(("Location" = String, description = "URL of the document"), ("ETag" = String, description = "New version of the application"))),
         (status = 404, description = "No such application of the caller.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The application takes no more documents.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The file is too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not a PDF, JPEG, PNG or HEIC file, or not multipart.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The application takes no more documents, or the resident's storage quota would be exceeded (`storage_quota_exceeded`).", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The file is too large (`payload_too_large`) or the body has more parts than `kind` and `file` (`too_many_parts`).", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not a PDF, JPEG, PNG or HEIC file, a part Content-Type or file name extension that disagrees with the content, or not multipart.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Missing part or unknown kind.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -251,12 +261,14 @@ pub async fn list_documents(
 
 /// The stored file, checked against its recorded SHA-256, as a download.
 pub async fn serve(state: &AppState, doc: Document) -> ApiResult<HttpResponse> {
-    let bytes = documents::content(&state.config, &doc).await?;
-    Ok(attachment(doc, bytes))
+    let content = documents::content(&state.config, &doc).await?;
+    Ok(attachment(doc, content))
 }
 
 /// A file as an attachment under its original name, in its judged media type, never sniffed again.
-fn attachment(doc: Document, bytes: Vec<u8>) -> HttpResponse {
+/// The body is streamed with its recorded length, so a download cut for a checksum mismatch is visibly
+/// incomplete.
+fn attachment(doc: Document, content: Content) -> HttpResponse {
     let ascii: String = doc
         .original_name
         .chars()
@@ -272,7 +284,7 @@ fn attachment(doc: Document, bytes: Vec<u8>) -> HttpResponse {
         ))
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .insert_header(("Digest", format!("sha-256={}", doc.sha256)))
-        .body(bytes)
+        .body(SizedStream::new(content.len, content.chunks))
 }
 
 /// Download a document of one of the caller's applications
@@ -296,6 +308,6 @@ pub async fn download_document(
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let (application_id, document_id) = path.into_inner();
-    let (doc, bytes) = documents::download(&state, caller, application_id, document_id).await?;
-    Ok(attachment(doc, bytes))
+    let (doc, content) = documents::download(&state, caller, application_id, document_id).await?;
+    Ok(attachment(doc, content))
 }

@@ -67,6 +67,7 @@ impl EndpointView {
     responses(
         (status = 201, description = "The endpoint, with its secret.", body = EndpointView,
             headers(("Location" = String, description = "URL of the endpoint's deliveries"))),
+        (status = 409, description = "The client has as many endpoints as it may (`endpoint_limit_reached`).", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid URL, internal address or unknown event type.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -241,6 +242,7 @@ pub struct Redelivery {
         (status = 202, description = "Queued.", body = Redelivery),
         (status = 404, description = "No such endpoint of the client, or the event was never sent to it.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The endpoint is disabled.", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many redeliveries this minute (`rate_limited`); see `Retry-After`.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/webhooks/endpoints/{endpoint_id}/redeliver")]
@@ -252,6 +254,6 @@ pub async fn redeliver_webhook(
     body: Result<Json<RedeliverRequest>, ApiError>,
 ) -> ApiResult<HttpResponse> {
     let event_id = body.map(|b| b.0.event_id);
-    let event_id = hooks::redeliver(&state.db, caller, path.into_inner(), event_id, trail).await?;
+    let event_id = hooks::redeliver(&state, caller, path.into_inner(), event_id, trail).await?;
     Ok(HttpResponse::Accepted().json(Redelivery { event_id, status: "pending".into() }))
 }

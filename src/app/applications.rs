@@ -14,6 +14,7 @@ use crate::domain::form::{self, FormDefinition, Mode};
 use crate::domain::status::{Action, ApplicationStatus};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::idempotency::{Created, Recorded};
+use crate::state::AppState;
 use crate::store::applications::{self as store, Application, Event, FormData, ResidentFilter};
 use crate::store::catalogue;
 
@@ -66,69 +67,83 @@ pub struct NewApplication {
 /// succeeds for services that need no documents). `respond` turns the stored application into the
 /// 201 answer that an idempotent retry gets again.
 pub async fn create(
-    db: &Db,
+    state: &AppState,
     caller: Resident,
     input: NewApplication,
     record: Option<Recorded>,
     respond: impl FnOnce(&Application) -> ApiResult<Created> + Send + 'static,
 ) -> ApiResult<Created> {
-    db.write(move |conn| {
-        let service =
-            catalogue::find_live_service(conn, &input.service_id).map_err(|e| match ApiError::from(e) {
-                e if e.code == ErrorCode::NotFound => {
-                    ApiError::field("service_id", "unknown", "no live service has this id")
+    let max_drafts = state.config.max_open_drafts_per_resident;
+    state
+        .db
+        .write(move |conn| {
+            // Checked first, so a resident at the limit learns that whatever they sent. Created and submitted
+            // at once leaves no draft open, so it is not counted.
+            if !input.submit && store::count_drafts_of(conn, &caller.id)? >= i64::from(max_drafts) {
+                return Err(ApiError::conflict(
+                    ErrorCode::DraftLimitReached,
+                    format!(
+                        "a resident may have at most {max_drafts} open drafts; submit or withdraw one first"
+                    ),
+                ));
+            }
+            let service = catalogue::find_live_service(conn, &input.service_id).map_err(|e| {
+                match ApiError::from(e) {
+                    e if e.code == ErrorCode::NotFound => {
+                        ApiError::field("service_id", "unknown", "no live service has this id")
+                    }
+                    e => e,
                 }
-                e => e,
             })?;
-        let version = service.live_version.unwrap_or(1);
-        let def = form_of(conn, &service.id, version)?;
-        let data =
-            if input.form_data.is_null() { Value::Object(Default::default()) } else { input.form_data };
-        let normalised = form::validate(&def, &data, Mode::Draft).map_err(ApiError::validation)?;
-        let t = now();
-        let mut app = Application {
-            id: new_id(),
-            reference: reference(store::next_reference_number(conn)?),
-            service_id: service.id,
-            service_version: version,
-            organisation_id: service.organisation_id,
-            resident_id: caller.id.clone(),
-            status: ApplicationStatus::Draft,
-            form_data: FormData(normalised),
-            assignee_id: None,
-            due_at: None,
-            decision_reason: None,
-            submitted_at: None,
-            needs_info_since: None,
-            version: 1,
-            created_at: t,
-            updated_at: t,
-        };
-        store::insert(conn, &app)?;
-        store::insert_event(
-            conn,
-            &Event {
+            let version = service.live_version.unwrap_or(1);
+            let def = form_of(conn, &service.id, version)?;
+            let data =
+                if input.form_data.is_null() { Value::Object(Default::default()) } else { input.form_data };
+            let normalised = form::validate(&def, &data, Mode::Draft).map_err(ApiError::validation)?;
+            let t = now();
+            let mut app = Application {
                 id: new_id(),
-                application_id: app.id.clone(),
-                actor_type: "resident".into(),
-                actor_id: Some(caller.id.clone()),
-                action: "create".into(),
-                from_status: None,
-                to_status: Some(app.status),
-                comment: None,
-                visible_to_resident: true,
+                reference: reference(store::next_reference_number(conn)?),
+                service_id: service.id,
+                service_version: version,
+                organisation_id: service.organisation_id,
+                resident_id: caller.id.clone(),
+                status: ApplicationStatus::Draft,
+                form_data: FormData(normalised),
+                assignee_id: None,
+                due_at: None,
+                decision_reason: None,
+                submitted_at: None,
+                needs_info_since: None,
+                version: 1,
                 created_at: t,
-            },
-        )?;
-        if input.submit {
-            check_submission(conn, &app)?;
-            app = workflow::apply(conn, &app, Action::Submit, &actor(&caller), None)?;
-        }
-        let created = respond(&app)?;
-        created.remember(conn, record.as_ref())?;
-        Ok(created)
-    })
-    .await
+                updated_at: t,
+            };
+            store::insert(conn, &app)?;
+            store::insert_event(
+                conn,
+                &Event {
+                    id: new_id(),
+                    application_id: app.id.clone(),
+                    actor_type: "resident".into(),
+                    actor_id: Some(caller.id.clone()),
+                    action: "create".into(),
+                    from_status: None,
+                    to_status: Some(app.status),
+                    comment: None,
+                    visible_to_resident: true,
+                    created_at: t,
+                },
+            )?;
+            if input.submit {
+                check_submission(conn, &app)?;
+                app = workflow::apply(conn, &app, Action::Submit, &actor(&caller), None)?;
+            }
+            let created = respond(&app)?;
+            created.remember(conn, record.as_ref())?;
+            Ok(created)
+        })
+        .await
 }
 
 /// One page of the caller's applications, newest first; `limit` rows after the cursor.

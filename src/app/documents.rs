@@ -4,10 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 use crate::app::applications::{check_accepts_changes, form_of};
 use crate::app::caller::Resident;
+use crate::app::document_content::{self, Content};
 use crate::app::workflow;
 use crate::config::Config;
 use crate::db::Db;
@@ -39,6 +38,51 @@ pub fn sniff(head: &[u8]) -> Option<&'static str> {
         }
     }
     None
+}
+
+/// One of our media types named by a declared `Content-Type` essence, aliases included.
+fn media_alias(essence: &str) -> Option<&'static str> {
+    match essence {
+        "application/pdf" | "application/x-pdf" => Some("application/pdf"),
+        "image/jpeg" | "image/jpg" | "image/pjpeg" => Some("image/jpeg"),
+        "image/png" | "image/x-png" => Some("image/png"),
+        "image/heic" | "image/heif" | "image/heic-sequence" | "image/heif-sequence" => Some("image/heic"),
+        _ => None,
+    }
+}
+
+/// One of our media types named by a file name extension (lower case), aliases included.
+fn extension_alias(extension: &str) -> Option<&'static str> {
+    match extension {
+        "pdf" => Some("application/pdf"),
+        "jpg" | "jpeg" | "jpe" | "jfif" => Some("image/jpeg"),
+        "png" => Some("image/png"),
+        "heic" | "heif" | "hif" => Some("image/heic"),
+        _ => None,
+    }
+}
+
+/// The media type of an upload, judged by its first bytes, when what the client said agrees with them.
+/// A declared part `Content-Type` must name the same type, unless it is absent or
+/// `application/octet-stream` (which leave the judgement to the bytes). A name whose extension names one
+/// of the accepted types must name the same type; other extensions (`.bin`, none) say nothing.
+/// Anything else is a 415 `unsupported_media_type` whose detail says what disagreed.
+pub fn judge(head: &[u8], declared: Option<&str>, name: &str) -> ApiResult<&'static str> {
+    let refuse = |detail: String| Err(ApiError::unsupported_media_type(detail));
+    let Some(sniffed) = sniff(head) else {
+        return refuse("only PDF, JPEG, PNG and HEIC files are accepted".into());
+    };
+    let essence = declared.and_then(|d| d.split(';').next()).unwrap_or("").trim().to_ascii_lowercase();
+    if !essence.is_empty() && essence != "application/octet-stream" && media_alias(&essence) != Some(sniffed)
+    {
+        let shown: String = essence.chars().take(100).collect();
+        return refuse(format!("the file was sent as {shown} but its content is {sniffed}"));
+    }
+    let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    if extension_alias(&extension).is_some_and(|named| named != sniffed) {
+        return refuse(format!("the file is named .{extension} but its content is {sniffed}"));
+    }
+    Ok(sniffed)
 }
 
 /// Where stored files live, each under its `storage_key`.
@@ -104,6 +148,7 @@ pub async fn upload(
     respond: impl FnOnce(&Document, i32) -> ApiResult<Created> + Send + 'static,
 ) -> ApiResult<Created> {
     let cap = state.config.max_documents_per_application as i64;
+    let quota = i64::try_from(state.config.max_stored_bytes_per_resident).unwrap_or(i64::MAX);
     let storage_key = new_id();
     let stored = directory(&state.config).join(&storage_key);
     let Upload { kind, mut file, original_name, size_bytes, sha256, content_type } = upload;
@@ -113,6 +158,16 @@ pub async fn upload(
         .write(move |conn| {
             let app = store::find_for_resident(conn, &application_id, &caller.id)?;
             check_accepts_changes(&app, "takes no documents")?;
+            let stored = store::stored_bytes_of(conn, &caller.id)?;
+            if stored.saturating_add(size_bytes) > quota {
+                return Err(ApiError::conflict(
+                    ErrorCode::StorageQuotaExceeded,
+                    format!(
+                        "a resident may store at most {quota} bytes of documents; {stored} are stored and \
+                         this file has {size_bytes}"
+                    ),
+                ));
+            }
             if store::count_documents(conn, &app.id)? >= cap {
                 return Err(ApiError::conflict(
                     ErrorCode::DocumentLimitReached,
@@ -184,13 +239,13 @@ pub async fn list(db: &Db, caller: Resident, application_id: String) -> ApiResul
     .await
 }
 
-/// A document of one of the caller's applications and its verified content.
+/// A document of one of the caller's applications, opened for serving.
 pub async fn download(
     state: &AppState,
     caller: Resident,
     application_id: String,
     document_id: String,
-) -> ApiResult<(Document, Vec<u8>)> {
+) -> ApiResult<(Document, Content)> {
     let doc = state
         .db
         .run(move |conn| {
@@ -198,22 +253,15 @@ pub async fn download(
             Ok(store::find_document(conn, &app.id, &document_id)?)
         })
         .await?;
-    let bytes = content(&state.config, &doc).await?;
-    Ok((doc, bytes))
+    let content = content(&state.config, &doc).await?;
+    Ok((doc, content))
 }
 
-/// The stored bytes of a document. A file that no longer matches the SHA-256 taken at upload is never
-/// served: that is a 500, logged, with no path in the answer.
-pub async fn content(config: &Config, doc: &Document) -> ApiResult<Vec<u8>> {
-    let path = directory(config).join(&doc.storage_key);
-    let bytes = tokio::task::spawn_blocking(move || std::fs::read(path))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
-    if hex::encode(Sha256::digest(&bytes)) != doc.sha256 {
-        return Err(ApiError::internal(format!("document {} does not match its checksum", doc.id)));
-    }
-    Ok(bytes)
+/// The stored bytes of a document, streamed and checked against the SHA-256 taken at upload: a file
+/// that no longer matches is a 500 (logged, with no path in the answer) or, past its first chunk, a
+/// download cut short. See [`document_content`](crate::app::document_content).
+pub async fn content(config: &Config, doc: &Document) -> ApiResult<Content> {
+    document_content::open(&directory(config), doc).await
 }
 
 #[cfg(test)]
@@ -228,5 +276,27 @@ mod tests {
         assert_eq!(sniff(&[&[0, 0, 0, 24][..], b"ftypmif1"].concat()), Some("image/heic"));
         assert_eq!(sniff(&[&[0, 0, 0, 24][..], b"ftypisom"].concat()), None);
         assert_eq!(sniff(b"just some text"), None);
+    }
+
+    #[test]
+    fn what_the_client_declares_must_agree_with_the_bytes() {
+        let png = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+        let jpeg = [0xFF, 0xD8, 0xFF, 0xE0];
+        let heic = [&[0, 0, 0, 24][..], b"ftypheic"].concat();
+        assert_eq!(judge(&png, Some("image/png"), "scan.png").ok(), Some("image/png"));
+        assert_eq!(judge(&png, None, "scan.bin").ok(), Some("image/png"));
+        assert_eq!(judge(&png, Some("application/octet-stream"), "scan").ok(), Some("image/png"));
+        assert_eq!(judge(&jpeg, Some("image/jpg"), "photo.JPG").ok(), Some("image/jpeg"));
+        assert_eq!(judge(&jpeg, Some("image/jpeg; q=1"), "photo.jpeg").ok(), Some("image/jpeg"));
+        assert_eq!(judge(&heic, Some("image/heif"), "photo.heif").ok(), Some("image/heic"));
+        assert_eq!(judge(b"%PDF-1.7", Some("application/pdf"), "form.pdf").ok(), Some("application/pdf"));
+
+        for (declared, name) in
+            [(Some("application/pdf"), "x.pdf"), (None, "x.pdf"), (Some("text/plain"), "x")]
+        {
+            let e = judge(&png, declared, name).unwrap_err();
+            assert_eq!(e.code, ErrorCode::UnsupportedMediaType, "{declared:?} {name}");
+        }
+        assert!(judge(b"plain text", None, "x.txt").is_err());
     }
 }

@@ -13,6 +13,7 @@ use crate::domain::webhook::{EVENT_TYPES, new_secret};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::idempotency::{Created, Recorded};
 use crate::state::AppState;
+use crate::store::throttle;
 use crate::store::webhooks::{self as store, Attempt, Endpoint};
 
 /// Longest URL an endpoint may have, in bytes.
@@ -88,6 +89,7 @@ pub async fn create(
     trail: AuditTrail,
     respond: impl FnOnce(&Endpoint) -> ApiResult<Created> + Send + 'static,
 ) -> ApiResult<Created> {
+    let max_endpoints = state.config.max_webhook_endpoints_per_client;
     let types = event_types(input.event_types.as_deref())?;
     let url = check_url(state, &input.url).await?;
     let t = now();
@@ -106,6 +108,15 @@ pub async fn create(
     state
         .db
         .write(move |conn| {
+            if store::count_endpoints(conn, &endpoint.client_id)? >= i64::from(max_endpoints) {
+                return Err(ApiError::conflict(
+                    ErrorCode::EndpointLimitReached,
+                    format!(
+                        "a client may have at most {max_endpoints} webhook endpoints, disabled ones included; \
+                         delete one first"
+                    ),
+                ));
+            }
             store::insert_endpoint(conn, &endpoint)?;
             trail.set_target("webhook_endpoint", &endpoint.id);
             let created = respond(&endpoint)?;
@@ -169,35 +180,48 @@ pub async fn deliveries(
 }
 
 /// Queues one more delivery of an event the endpoint was sent, with the same `webhook-id` and payload.
-/// A disabled endpoint takes nothing more: the client registers the receiver again.
+/// A disabled endpoint takes nothing more: the client registers the receiver again. A client asks for at
+/// most `max_redeliveries_per_minute` in a minute; past that it is refused with 429 `rate_limited` and a
+/// `Retry-After` (counted in the shared throttle table, so across instances, and only when queued).
 pub async fn redeliver(
-    db: &Db,
+    state: &AppState,
     caller: WebhookClient,
     id: String,
     event_id: ApiResult<String>,
     trail: AuditTrail,
 ) -> ApiResult<String> {
-    db.write(move |conn| {
-        let endpoint = store::find_endpoint(conn, &id, &caller.client_id)?;
-        if !endpoint.is_active() {
-            return Err(ApiError::conflict(
-                ErrorCode::EndpointDisabled,
-                "the endpoint is disabled; register it again",
-            ));
-        }
-        let event_id = event_id?;
-        let job = store::job_for_event(conn, &id, &event_id)?.ok_or_else(ApiError::not_found)?;
-        store::insert_job(
-            conn,
-            &id,
-            &job.event_id,
-            &job.event_type,
-            &job.application_id,
-            &job.payload,
-            now(),
-        )?;
-        trail.write_in(conn, 202)?;
-        Ok(job.event_id)
-    })
-    .await
+    let limit = state.config.max_redeliveries_per_minute;
+    state
+        .db
+        .write(move |conn| {
+            let key = format!("redeliver:{}", caller.client_id);
+            let t = now();
+            if let Some(secs) = throttle::blocked_for(conn, std::slice::from_ref(&key), t)? {
+                let detail = format!("a client may ask for at most {limit} redeliveries a minute");
+                return Err(ApiError::new(ErrorCode::RateLimited, detail).with_retry_after(secs));
+            }
+            // Rolled back with the transaction when the redelivery is refused, so only queued ones count.
+            throttle::record_failure(conn, &key, limit, chrono::Duration::seconds(60), t)?;
+            let endpoint = store::find_endpoint(conn, &id, &caller.client_id)?;
+            if !endpoint.is_active() {
+                return Err(ApiError::conflict(
+                    ErrorCode::EndpointDisabled,
+                    "the endpoint is disabled; register it again",
+                ));
+            }
+            let event_id = event_id?;
+            let job = store::job_for_event(conn, &id, &event_id)?.ok_or_else(ApiError::not_found)?;
+            store::insert_job(
+                conn,
+                &id,
+                &job.event_id,
+                &job.event_type,
+                &job.application_id,
+                &job.payload,
+                now(),
+            )?;
+            trail.write_in(conn, 202)?;
+            Ok(job.event_id)
+        })
+        .await
 }

@@ -38,6 +38,12 @@ pub enum ErrorCode {
     ApplicationClosed,
     /// 409: the application carries as many documents as it may.
     DocumentLimitReached,
+    /// 409: the resident has as many open drafts as they may; submit or withdraw one first.
+    DraftLimitReached,
+    /// 409: the resident's stored documents would exceed their storage quota.
+    StorageQuotaExceeded,
+    /// 409: the API client has as many webhook endpoints as it may; delete one first.
+    EndpointLimitReached,
     /// 409: only a draft form version can be published.
     VersionNotDraft,
     /// 409: the webhook endpoint is disabled.
@@ -48,6 +54,8 @@ pub enum ErrorCode {
     PreconditionFailed,
     /// 413: the body is larger than allowed.
     PayloadTooLarge,
+    /// 413: the multipart body has more parts than the operation takes.
+    TooManyParts,
     /// 415: the body's media type is not accepted.
     UnsupportedMediaType,
     /// 431: the request line and headers are larger than allowed.
@@ -84,11 +92,15 @@ impl ErrorCode {
         Self::ApplicationNotEditable,
         Self::ApplicationClosed,
         Self::DocumentLimitReached,
+        Self::DraftLimitReached,
+        Self::StorageQuotaExceeded,
+        Self::EndpointLimitReached,
         Self::VersionNotDraft,
         Self::EndpointDisabled,
         Self::IdempotencyInProgress,
         Self::PreconditionFailed,
         Self::PayloadTooLarge,
+        Self::TooManyParts,
         Self::UnsupportedMediaType,
         Self::HeadersTooLarge,
         Self::ValidationFailed,
@@ -115,11 +127,14 @@ impl ErrorCode {
             | ApplicationNotEditable
             | ApplicationClosed
             | DocumentLimitReached
+            | DraftLimitReached
+            | StorageQuotaExceeded
+            | EndpointLimitReached
             | VersionNotDraft
             | EndpointDisabled
             | IdempotencyInProgress => StatusCode::CONFLICT,
             PreconditionFailed => StatusCode::PRECONDITION_FAILED,
-            PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            PayloadTooLarge | TooManyParts => StatusCode::PAYLOAD_TOO_LARGE,
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ValidationFailed | IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
@@ -149,11 +164,15 @@ impl ErrorCode {
             ApplicationNotEditable => "application_not_editable",
             ApplicationClosed => "application_closed",
             DocumentLimitReached => "document_limit_reached",
+            DraftLimitReached => "draft_limit_reached",
+            StorageQuotaExceeded => "storage_quota_exceeded",
+            EndpointLimitReached => "endpoint_limit_reached",
             VersionNotDraft => "version_not_draft",
             EndpointDisabled => "endpoint_disabled",
             IdempotencyInProgress => "idempotency_in_progress",
             PreconditionFailed => "precondition_failed",
             PayloadTooLarge => "payload_too_large",
+            TooManyParts => "too_many_parts",
             UnsupportedMediaType => "unsupported_media_type",
             HeadersTooLarge => "headers_too_large",
             ValidationFailed => "validation_failed",

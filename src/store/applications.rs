@@ -297,6 +297,24 @@ pub fn count_documents(conn: &mut DbConn, application_id: &str) -> QueryResult<i
     d::table.filter(d::application_id.eq(application_id)).count().get_result(conn)
 }
 
+/// Bytes of documents a resident has uploaded, over all their applications.
+pub fn stored_bytes_of(conn: &mut DbConn, resident_id: &str) -> QueryResult<i64> {
+    // SUM of a BIGINT is NUMERIC on PostgreSQL: cast back so both backends answer a BigInt.
+    d::table
+        .filter(d::uploaded_by.eq(resident_id))
+        .select(diesel::dsl::sql::<diesel::sql_types::BigInt>("CAST(COALESCE(SUM(size_bytes), 0) AS BIGINT)"))
+        .first(conn)
+}
+
+/// How many drafts a resident has open.
+pub fn count_drafts_of(conn: &mut DbConn, resident_id: &str) -> QueryResult<i64> {
+    a::table
+        .filter(a::resident_id.eq(resident_id))
+        .filter(a::status.eq(ApplicationStatus::Draft.as_str()))
+        .count()
+        .get_result(conn)
+}
+
 pub fn find_document(conn: &mut DbConn, application_id: &str, id: &str) -> QueryResult<Document> {
     d::table.find(id).filter(d::application_id.eq(application_id)).first(conn)
 }

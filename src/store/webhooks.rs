@@ -92,6 +92,11 @@ pub fn find_endpoint(conn: &mut DbConn, id: &str, client_id: &str) -> QueryResul
     we::table.find(id).filter(we::client_id.eq(client_id)).first(conn)
 }
 
+/// How many endpoints an API client has registered, active or disabled.
+pub fn count_endpoints(conn: &mut DbConn, client_id: &str) -> QueryResult<i64> {
+    we::table.filter(we::client_id.eq(client_id)).count().get_result(conn)
+}
+
 pub fn list_endpoints(conn: &mut DbConn, client_id: &str) -> QueryResult<Vec<Endpoint>> {
     we::table.filter(we::client_id.eq(client_id)).order((we::created_at.asc(), we::id.asc())).load(conn)
 }

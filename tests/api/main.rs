@@ -22,6 +22,7 @@ mod password_reset;
 mod precedence;
 mod privacy;
 mod process;
+mod quotas;
 mod shutdown;
 mod throttle;
 mod tokens;

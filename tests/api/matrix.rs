@@ -322,6 +322,10 @@ impl World {
         let app = TestApp::spawn_with(|c| {
             c.webhook_allow_private = true;
             c.webhook_poll_interval = Duration::from_millis(50);
+            // Every row gets fresh objects of the same resident and client; quotas are tested in quotas.rs.
+            c.max_open_drafts_per_resident = 10_000;
+            c.max_webhook_endpoints_per_client = 10_000;
+            c.max_redeliveries_per_minute = 10_000;
         })
         .await;
         let admin = app.admin().await;
