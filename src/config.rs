@@ -65,10 +65,18 @@ pub struct Config {
     pub max_upload_bytes: usize,
     pub max_documents_per_application: u32,
     pub hash_threads: usize,
+    /// Hashes that may wait for a free hashing thread; beyond that a request gets 503 at once.
+    pub hash_queue: usize,
     pub trusted_proxies: Vec<IpAddr>,
     pub login_max_failures_per_account: u32,
     pub login_max_failures_per_address: u32,
     pub login_window: Duration,
+    /// Failed logins for one account from all addresses together after which each address gets only a
+    /// fifth of `login_max_failures_per_account` (see `app::login_throttle`).
+    pub login_max_failures_per_account_all_addresses: u32,
+    /// Registrations one address may attempt per `register_window`.
+    pub register_max_per_address: u32,
+    pub register_window: Duration,
     pub webhook_allow_private: bool,
     /// Send `Strict-Transport-Security`: set when served behind TLS.
     pub hsts: bool,
@@ -136,10 +144,14 @@ impl Config {
             max_upload_bytes: 10 * 1024 * 1024,
             max_documents_per_application: 20,
             hash_threads: cores.clamp(1, 4),
+            hash_queue: 64,
             trusted_proxies: Vec::new(),
             login_max_failures_per_account: 10,
             login_max_failures_per_address: 50,
             login_window: Duration::from_secs(15 * 60),
+            login_max_failures_per_account_all_addresses: 100,
+            register_max_per_address: 20,
+            register_window: Duration::from_secs(3600),
             webhook_allow_private: false,
             hsts: false,
             metrics_token: None,
@@ -226,11 +238,19 @@ impl Config {
         c.max_documents_per_application =
             parse_var("QAT_MAX_DOCUMENTS_PER_APPLICATION", c.max_documents_per_application)?;
         c.hash_threads = parse_var("QAT_HASH_THREADS", c.hash_threads)?.max(1);
+        c.hash_queue = parse_var("QAT_HASH_QUEUE", c.hash_queue)?;
         c.login_max_failures_per_account =
             parse_var("QAT_LOGIN_MAX_FAILURES_PER_ACCOUNT", c.login_max_failures_per_account)?;
         c.login_max_failures_per_address =
             parse_var("QAT_LOGIN_MAX_FAILURES_PER_ADDRESS", c.login_max_failures_per_address)?;
         c.login_window = Duration::from_secs(parse_var("QAT_LOGIN_WINDOW_SECS", c.login_window.as_secs())?);
+        c.login_max_failures_per_account_all_addresses = parse_var(
+            "QAT_LOGIN_MAX_FAILURES_PER_ACCOUNT_ALL_ADDRESSES",
+            c.login_max_failures_per_account_all_addresses,
+        )?;
+        c.register_max_per_address = parse_var("QAT_REGISTER_MAX_PER_ADDRESS", c.register_max_per_address)?;
+        c.register_window =
+            Duration::from_secs(parse_var("QAT_REGISTER_WINDOW_SECS", c.register_window.as_secs())?);
         if let Some(list) = var("QAT_TRUSTED_PROXIES") {
             c.trusted_proxies = list
                 .split(',')
