@@ -60,7 +60,7 @@ impl Application {
             config.jwt_audience.clone(),
             config.access_token_ttl,
         );
-        let hasher = Hasher::new(config.hash_threads)?;
+        let hasher = Hasher::new(config.hash_threads, config.hash_queue)?;
         let doc = crate::openapi::document();
         let state = web::Data::new(AppState {
             tokens,
