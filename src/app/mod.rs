@@ -12,6 +12,7 @@ pub mod catalogue;
 pub mod client_tokens;
 pub mod documents;
 pub mod identity_documents;
+pub mod login_throttle;
 pub mod me;
 pub mod notifications;
 pub mod org_applications;
