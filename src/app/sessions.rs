@@ -180,7 +180,9 @@ pub async fn refresh(state: &Arc<AppState>, ctx: RequestContext, refresh_token: 
             let refresh = random_token();
             sessions::add_token(conn, &session.id, &sha256_hex(&refresh), t)?;
             sessions::touch(conn, &session.id, t)?;
-            Ok(Ok(issue(&st, &account, &session.id, refresh)?))
+            let tokens = issue(&st, &account, &session.id, refresh)?;
+            account_audit(&account, &ctx, "auth.refresh").target("session", &session.id).write(conn)?;
+            Ok(Ok(tokens))
         })
         .await?;
     outcome.map_err(|revoked| {
