@@ -7,6 +7,7 @@ mod architecture;
 mod catalogue;
 mod clients;
 mod documents;
+mod hardening_auth;
 mod helpers;
 mod idempotency;
 mod identity_documents;
