@@ -75,10 +75,18 @@ pub struct Config {
     /// Redeliveries an API client may ask for per minute.
     pub max_redeliveries_per_minute: u32,
     pub hash_threads: usize,
+    /// Hashes that may wait for a free hashing thread; beyond that a request gets 503 at once.
+    pub hash_queue: usize,
     pub trusted_proxies: Vec<IpAddr>,
     pub login_max_failures_per_account: u32,
     pub login_max_failures_per_address: u32,
     pub login_window: Duration,
+    /// Failed logins for one account from all addresses together after which each address gets only a
+    /// fifth of `login_max_failures_per_account` (see `app::login_throttle`).
+    pub login_max_failures_per_account_all_addresses: u32,
+    /// Registrations one address may attempt per `register_window`.
+    pub register_max_per_address: u32,
+    pub register_window: Duration,
     pub webhook_allow_private: bool,
     /// Send `Strict-Transport-Security`: set when served behind TLS.
     pub hsts: bool,
@@ -155,10 +163,14 @@ impl Config {
             max_webhook_endpoints_per_client: 10,
             max_redeliveries_per_minute: 30,
             hash_threads: cores.clamp(1, 4),
+            hash_queue: 64,
             trusted_proxies: Vec::new(),
             login_max_failures_per_account: 10,
             login_max_failures_per_address: 50,
             login_window: Duration::from_secs(15 * 60),
+            login_max_failures_per_account_all_addresses: 100,
+            register_max_per_address: 20,
+            register_window: Duration::from_secs(3600),
             webhook_allow_private: false,
             hsts: false,
             rate_limit_per_minute: 1200,
@@ -256,11 +268,19 @@ impl Config {
         c.max_redeliveries_per_minute =
             parse_var("QAT_MAX_REDELIVERIES_PER_MINUTE", c.max_redeliveries_per_minute)?.max(1);
         c.hash_threads = parse_var("QAT_HASH_THREADS", c.hash_threads)?.max(1);
+        c.hash_queue = parse_var("QAT_HASH_QUEUE", c.hash_queue)?;
         c.login_max_failures_per_account =
             parse_var("QAT_LOGIN_MAX_FAILURES_PER_ACCOUNT", c.login_max_failures_per_account)?;
         c.login_max_failures_per_address =
             parse_var("QAT_LOGIN_MAX_FAILURES_PER_ADDRESS", c.login_max_failures_per_address)?;
         c.login_window = Duration::from_secs(parse_var("QAT_LOGIN_WINDOW_SECS", c.login_window.as_secs())?);
+        c.login_max_failures_per_account_all_addresses = parse_var(
+            "QAT_LOGIN_MAX_FAILURES_PER_ACCOUNT_ALL_ADDRESSES",
+            c.login_max_failures_per_account_all_addresses,
+        )?;
+        c.register_max_per_address = parse_var("QAT_REGISTER_MAX_PER_ADDRESS", c.register_max_per_address)?;
+        c.register_window =
+            Duration::from_secs(parse_var("QAT_REGISTER_WINDOW_SECS", c.register_window.as_secs())?);
         if let Some(list) = var("QAT_TRUSTED_PROXIES") {
             c.trusted_proxies = list
                 .split(',')

@@ -1,5 +1,6 @@
 //! Start-up data: the first admin account and, in development, the demo catalogue and accounts.
-//! Running it again changes nothing that is already there (the admin's password is reset on purpose).
+//! Running it again changes nothing that is already there (the admin's password is reset on purpose,
+//! unless an administrator disabled that admin: then it stays disabled).
 
 use crate::domain::role::Role;
 use diesel::QueryResult;
@@ -79,6 +80,11 @@ fn upsert_admin(conn: &mut DbConn, email: &str, password: &str) -> Result<(), St
                 accounts::set_password(conn, &acc.id, &hash, t)?;
             }
             Some(_) => return Err(diesel::result::Error::RollbackTransaction),
+            // An administrator disabled it: a restart neither brings it back nor makes a new one, or
+            // anyone holding the start-up password would outlive being disabled.
+            None if accounts::disabled_admin_with_email(conn, email.as_str())? => {
+                tracing::warn!("QAT_ADMIN_EMAIL names a disabled admin; it stays disabled");
+            }
             None => {
                 staff::remove_inactive_with_email(conn, email.as_str())?;
                 accounts::insert(

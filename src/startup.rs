@@ -60,7 +60,7 @@ impl Application {
             config.jwt_audience.clone(),
             config.access_token_ttl,
         );
-        let hasher = Hasher::new(config.hash_threads)?;
+        let hasher = Hasher::new(config.hash_threads, config.hash_queue)?;
         let doc = crate::openapi::document();
         let state = web::Data::new(AppState {
             tokens,
@@ -154,11 +154,16 @@ async fn refresh_revocations(state: web::Data<AppState>) {
                         .into_iter()
                         .map(|c| format!("client:{c}")),
                 );
-                Ok(ids)
+                let rotated = crate::store::clients::changed_since(conn, since)?;
+                Ok((ids, rotated))
             })
             .await;
         match found {
-            Ok(ids) => state.revocations.add(ids, keep),
+            Ok((ids, rotated)) => {
+                state.revocations.add(ids, keep);
+                let current = rotated.into_iter().map(|(c, hash)| (c, crate::auth::secret_generation(&hash)));
+                state.revocations.set_generations(current, keep);
+            }
             Err(e) => tracing::warn!(error = %e, "could not refresh revoked sessions"),
         }
     }

@@ -236,7 +236,7 @@ pub async fn rotate_api_client_secret(
     trail: AuditTrail,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let rotated = api_clients::rotate_secret(&state.db, caller, path.into_inner(), trail).await?;
+    let rotated = api_clients::rotate_secret(&state, caller, path.into_inner(), trail).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(RotatedSecret { client_id: rotated.client_id, client_secret: rotated.secret }))

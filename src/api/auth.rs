@@ -74,6 +74,8 @@ pub struct TokenResponse {
             content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, each listed in `errors`.", body = Problem,
             content_type = "application/problem+json"),
+        (status = 429, description = "Too many registrations from this address (`rate_limited`); see \
+            `Retry-After`.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/register")]

@@ -124,6 +124,9 @@ pub struct ChangePassword {
         (status = 204, description = "The password was changed."),
         (status = 422, description = "Wrong current password or unacceptable new one.", body = Problem,
             content_type = "application/problem+json"),
+        (status = 429, description = "Too many wrong current passwords, counted with the account's \
+            logins (`rate_limited`); see `Retry-After`.", body = Problem,
+            content_type = "application/problem+json"),
     )
 )]
 #[put("/me/password")]

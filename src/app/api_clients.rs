@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::app::admin_catalogue::require_organisation;
 use crate::app::caller::{Admin, READ, WEBHOOKS, WRITE};
 use crate::audit::AuditTrail;
-use crate::auth::{random_token, sha256_hex};
+use crate::auth::{random_token, secret_generation, sha256_hex};
 use crate::db::Db;
 use crate::db::types::{new_id, now};
 use crate::domain::FieldError;
@@ -128,12 +128,20 @@ pub struct Rotated {
     pub secret: String,
 }
 
-/// Gives an active client (by its `id`) a new secret; the old one stops working at once, tokens already
-/// issued stay valid until they expire.
-pub async fn rotate_secret(db: &Db, _caller: Admin, id: String, trail: AuditTrail) -> ApiResult<Rotated> {
+/// Gives an active client (by its `id`) a new secret. The old secret stops working at once, and so do
+/// the access tokens issued under it: here at once, on the other instances within seconds (they learn
+/// the new secret generation from the database). Tokens issued under the new secret keep working.
+pub async fn rotate_secret(
+    state: &AppState,
+    _caller: Admin,
+    id: String,
+    trail: AuditTrail,
+) -> ApiResult<Rotated> {
     let secret = new_secret();
     let hash = sha256_hex(&secret);
-    let client_id = db
+    let generation = secret_generation(&hash);
+    let client_id = state
+        .db
         .write(move |conn| {
             let client = clients::find_active_by_ref(conn, &id)?;
             clients::set_secret_hash(conn, &id, &hash, now())?;
@@ -141,5 +149,8 @@ pub async fn rotate_secret(db: &Db, _caller: Admin, id: String, trail: AuditTrai
             Ok(client.client_id)
         })
         .await?;
+    state
+        .revocations
+        .set_generations([(client_id.clone(), generation)], state.tokens.ttl + Duration::from_secs(60));
     Ok(Rotated { client_id, secret })
 }

@@ -4,7 +4,7 @@
 use subtle::ConstantTimeEq;
 
 use crate::audit::Audit;
-use crate::auth::{Principal, Role, sha256_hex};
+use crate::auth::{Principal, Role, secret_generation, sha256_hex};
 use crate::context::RequestContext;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -79,7 +79,14 @@ pub async fn issue(
     let scope = grant(&client.scopes, credentials.scope.as_deref())?;
     let token = state
         .tokens
-        .issue(&client.client_id, Role::Client.as_str(), Some(&client.organisation_id), None, Some(&scope))
+        .issue_with_generation(
+            &client.client_id,
+            Role::Client.as_str(),
+            Some(&client.organisation_id),
+            None,
+            Some(&scope),
+            Some(&secret_generation(&client.secret_hash)),
+        )
         .map_err(ApiError::internal)?;
     let principal = Principal {
         id: client.client_id.clone(),

@@ -1,9 +1,12 @@
 //! A person's own account: profile, password and sessions. Residents, staff and admins alike; the
 //! caller's own id scopes every query, so nobody reaches another account through here.
 
+use std::sync::Arc;
+
 use chrono::NaiveDateTime;
 
 use crate::app::caller::Person;
+use crate::app::login_throttle::{PasswordGuard, verify_counted};
 use crate::app::registration::login_taken;
 use crate::app::sessions::revocation_keep;
 use crate::audit::{Audit, AuditTrail};
@@ -122,7 +125,15 @@ pub async fn change_password(
     context.extend(account.email.as_deref().and_then(|e| e.split('@').next()));
     let new = NewPassword::parse(&change.new_password, &context)
         .map_err(|e| ApiError::validation(vec![e.field_error("new_password")]))?;
-    if !state.hasher.verify(change.current_password, Some(account.password_hash)).await? {
+    // Counted like a login of the account, so a stolen access token cannot try passwords faster than
+    // a login could, and a block earned either way holds for both.
+    let login = account.email.clone().or_else(|| account.phone.clone()).unwrap_or_else(|| account.id.clone());
+    let guard = Arc::new(PasswordGuard::new(&state.config, &login, &ctx.ip));
+    let counted = guard.clone();
+    if let Some(secs) = state.db.write(move |conn| Ok(counted.count(conn)?)).await? {
+        return Err(ApiError::rate_limited(secs));
+    }
+    if !verify_counted(state, &guard, change.current_password, Some(account.password_hash)).await? {
         let audit = own_audit(&caller, &ctx, "auth.password_change_failed").result(422);
         state.db.write(move |conn| Ok(audit.write(conn)?)).await?;
         return Err(ApiError::field("current_password", "wrong_password", "the current password is wrong"));
@@ -133,6 +144,7 @@ pub async fn change_password(
         .db
         .write(move |conn| {
             let t = now();
+            guard.forgive(conn)?;
             accounts::set_password(conn, &caller.id, &hash, t)?;
             let keep = caller.session_id.as_deref();
             let ended = sessions::revoke_all(conn, &caller.id, keep, "password_change", t)?;

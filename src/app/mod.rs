@@ -13,6 +13,7 @@ pub mod client_tokens;
 pub mod document_content;
 pub mod documents;
 pub mod identity_documents;
+pub mod login_throttle;
 pub mod me;
 pub mod notifications;
 pub mod org_applications;

@@ -7,6 +7,7 @@ use chrono::Duration;
 use rand::Rng;
 use subtle::ConstantTimeEq;
 
+use crate::app::login_throttle::address_key;
 use crate::app::sessions::{login_key, revocation_keep};
 use crate::audit::Audit;
 use crate::auth::sha256_hex;
@@ -55,7 +56,7 @@ fn audit(account: &Account, ctx: &RequestContext, action: &str, status: u16) -> 
 /// the account exists.
 pub async fn request(state: &Arc<AppState>, ctx: RequestContext, login: String) -> ApiResult<()> {
     let login = login_key(&login);
-    let keys = vec![format!("reset:{login}"), format!("reset-addr:{}", ctx.ip)];
+    let keys = vec![format!("reset:{login}"), format!("reset-addr:{}", address_key(&ctx.ip))];
     let window = Duration::seconds(state.config.login_window.as_secs() as i64);
     let limit = state.config.login_max_failures_per_account.clamp(1, 5);
     let addr_limit = state.config.login_max_failures_per_address;
@@ -123,10 +124,11 @@ pub async fn reset(state: &AppState, ctx: RequestContext, input: Reset) -> ApiRe
     let password = NewPassword::parse(&input.password, &[])
         .map_err(|e| ApiError::validation(vec![e.field_error("password")]))?;
     let code = input.code.trim().to_owned();
-    let addr_key = format!("reset-confirm-addr:{}", ctx.ip);
+    let addr_key = format!("reset-confirm-addr:{}", address_key(&ctx.ip));
     let addr_limit = state.config.login_max_failures_per_address;
     let window = Duration::seconds(state.config.login_window.as_secs() as i64);
     // First the code, so that wrong guesses cost no password hashing; attempts are counted atomically.
+    let failure_ctx = ctx.clone();
     let checked = state
         .db
         .write(move |conn| {
@@ -134,7 +136,8 @@ pub async fn reset(state: &AppState, ctx: RequestContext, input: Reset) -> ApiRe
             if let Some(secs) = throttle::blocked_for(conn, std::slice::from_ref(&addr_key), t)? {
                 return Ok(Err(Some(secs)));
             }
-            let pending = match accounts::find_by_login(conn, &login)? {
+            let account = accounts::find_by_login(conn, &login)?;
+            let pending = match &account {
                 None => None,
                 Some(account) => resets::latest_pending(conn, &account.id, MAX_ATTEMPTS, t)?,
             };
@@ -151,6 +154,12 @@ pub async fn reset(state: &AppState, ctx: RequestContext, input: Reset) -> ApiRe
             };
             if matched.is_none() {
                 throttle::record_failure(conn, &addr_key, addr_limit, window, t)?;
+                // Like a failed login: named when the account exists, anonymous otherwise.
+                let failed = "auth.password_reset_failed";
+                match &account {
+                    Some(a) => audit(a, &failure_ctx, failed, 422).write(conn)?,
+                    None => Audit::system(&failure_ctx, failed).result(422).write(conn)?,
+                }
             }
             Ok(matched.ok_or(None))
         })

@@ -2,6 +2,7 @@
 //! and idempotent replays are answered (by the caller of [`register`]) before any of this runs, so a
 //! retry neither hashes a password nor writes anything.
 
+use crate::app::login_throttle::address_key;
 use crate::audit::Audit;
 use crate::context::RequestContext;
 use crate::db::types::{new_id, now};
@@ -14,6 +15,7 @@ use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::idempotency::{Created, Recorded};
 use crate::state::AppState;
 use crate::store::accounts::{self, Account};
+use crate::store::throttle;
 
 /// What a resident gives to register.
 pub struct Registration {
@@ -92,6 +94,38 @@ pub async fn register(
     respond: impl FnOnce(&Account) -> ApiResult<Created> + Send + 'static,
 ) -> ApiResult<Created> {
     let checked = check(input)?;
+    // Counted per address before anything costly, and the contacts checked before the password is
+    // hashed, so neither a flood of sign-ups nor probing for registered contacts costs a hash each.
+    let key = format!("register:{}", address_key(&ctx.ip));
+    let (limit, window) = (state.config.register_max_per_address, state.config.register_window);
+    let window = chrono::Duration::seconds(window.as_secs() as i64);
+    let contacts: Vec<String> =
+        [checked.email.as_ref().map(Email::as_str), checked.phone.as_ref().map(Phone::as_str)]
+            .into_iter()
+            .flatten()
+            .map(str::to_owned)
+            .collect();
+    let blocked = state
+        .db
+        .write(move |conn| {
+            let t = now();
+            if let Some(secs) = throttle::blocked_for(conn, std::slice::from_ref(&key), t)? {
+                return Ok(Some(secs));
+            }
+            if throttle::record_failure(conn, &key, limit, window, t)? > limit as i32 {
+                return Ok(Some(throttle::blocked_for(conn, &[key], t)?.unwrap_or(30)));
+            }
+            for taken in &contacts {
+                if accounts::login_taken(conn, taken, None)? {
+                    return Err(login_taken());
+                }
+            }
+            Ok(None)
+        })
+        .await?;
+    if let Some(secs) = blocked {
+        return Err(ApiError::rate_limited(secs));
+    }
     let hash = state.hasher.hash(checked.password.expose().to_owned()).await?;
     let t = now();
     let account = Account {
@@ -110,6 +144,7 @@ pub async fn register(
     state
         .db
         .write(move |conn| {
+            // Again inside the transaction: another registration may have taken it while hashing.
             for taken in [account.email.as_deref(), account.phone.as_deref()].into_iter().flatten() {
                 if accounts::login_taken(conn, taken, None)? {
                     return Err(login_taken());

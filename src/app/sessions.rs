@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use chrono::Duration;
 
+use crate::app::login_throttle::{PasswordGuard, verify_counted};
 use crate::audit::Audit;
 use crate::auth::{random_token, sha256_hex};
 use crate::context::RequestContext;
@@ -14,7 +15,7 @@ use crate::domain::contact::LoginId;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::state::AppState;
 use crate::store::accounts::{self, Account};
-use crate::store::{sessions, throttle};
+use crate::store::sessions;
 
 /// How long an ended session's id stays on this instance's revocation list: past the life of every
 /// access token it issued.
@@ -92,31 +93,19 @@ fn open_session(
     issue(state, account, &session.id, refresh)
 }
 
-/// Logs a person in. Failures are throttled per login and address and per address alone, so an
-/// attacker elsewhere cannot lock the owner out; unknown logins cost the same time as wrong passwords.
+/// Logs a person in. Failures are throttled as [`PasswordGuard`] describes, so guessing is slowed
+/// without letting an attacker elsewhere lock the owner out; unknown logins cost the same time as wrong
+/// passwords.
 pub async fn login(state: &Arc<AppState>, ctx: RequestContext, input: Credentials) -> ApiResult<Tokens> {
     let login = login_key(&input.login);
-    let pair_key = format!("login:{login}|{}", ctx.ip);
-    let addr_key = format!("addr:{}", ctx.ip);
-    let keys = vec![pair_key.clone(), addr_key.clone()];
-    let cfg = &state.config;
-    let (pair_limit, addr_limit) = (cfg.login_max_failures_per_account, cfg.login_max_failures_per_address);
-    let window = Duration::seconds(cfg.login_window.as_secs() as i64);
-    let (pair, addr) = (pair_key.clone(), addr_key.clone());
-    // Every attempt is counted before the password is checked (and forgiven if it was right), so a burst
-    // of parallel guesses cannot all slip past the check.
+    let guard = Arc::new(PasswordGuard::new(&state.config, &login, &ctx.ip));
+    let counted = guard.clone();
     let (blocked, account) = state
         .db
         .write(move |conn| {
-            let t = now();
             crate::db::relax_durability(conn)?;
-            if let Some(secs) = throttle::blocked_for(conn, &keys, t)? {
+            if let Some(secs) = counted.count(conn)? {
                 return Ok((Some(secs), None));
-            }
-            let n = throttle::record_failure(conn, &pair, pair_limit, window, t)?;
-            let m = throttle::record_failure(conn, &addr, addr_limit, window, t)?;
-            if n > pair_limit as i32 || m > addr_limit as i32 {
-                return Ok((Some(throttle::blocked_for(conn, &keys, t)?.unwrap_or(30)), None));
             }
             Ok((None, accounts::find_by_login(conn, &login)?))
         })
@@ -125,15 +114,14 @@ pub async fn login(state: &Arc<AppState>, ctx: RequestContext, input: Credential
         return Err(ApiError::rate_limited(secs));
     }
     let hash = account.as_ref().map(|a| a.password_hash.clone());
-    let ok = state.hasher.verify(input.password, hash).await?;
+    let ok = verify_counted(state, &guard, input.password, hash).await?;
     let st = state.clone();
     match (ok, account) {
         (true, Some(account)) => {
             state
                 .db
                 .write(move |conn| {
-                    throttle::clear(conn, &pair_key)?;
-                    throttle::forgive(conn, &addr_key)?;
+                    guard.forgive(conn)?;
                     let tokens = open_session(&st, conn, &account, &ctx)?;
                     account_audit(&account, &ctx, "auth.login")
                         .target("session", &tokens.session_id)
@@ -192,7 +180,9 @@ pub async fn refresh(state: &Arc<AppState>, ctx: RequestContext, refresh_token: 
             let refresh = random_token();
             sessions::add_token(conn, &session.id, &sha256_hex(&refresh), t)?;
             sessions::touch(conn, &session.id, t)?;
-            Ok(Ok(issue(&st, &account, &session.id, refresh)?))
+            let tokens = issue(&st, &account, &session.id, refresh)?;
+            account_audit(&account, &ctx, "auth.refresh").target("session", &session.id).write(conn)?;
+            Ok(Ok(tokens))
         })
         .await?;
     outcome.map_err(|revoked| {

@@ -24,3 +24,9 @@ pub fn random_token() -> String {
 pub fn sha256_hex(value: &str) -> String {
     hex::encode(Sha256::digest(value.as_bytes()))
 }
+
+/// The generation of an API client's secret, named in its access tokens: a prefix of the secret's
+/// stored hash, which says nothing usable about the secret and changes whenever the secret does.
+pub fn secret_generation(secret_hash: &str) -> String {
+    secret_hash.get(..16).unwrap_or(secret_hash).to_owned()
+}

@@ -2,7 +2,12 @@
 //! database work nor takes hundreds of megabytes (each hash holds 19 MiB). The pool's threads run at a
 //! lower scheduling priority: when the cores are busy, requests that do not hash go first, and hashing
 //! takes whatever is left, which on an otherwise idle machine is everything.
+//!
+//! The queue in front of the threads is bounded: a hash that would wait behind `threads + queue` others
+//! is refused at once with 503 and `Retry-After`, so a storm costs memory for a bounded number of
+//! waiting requests and callers learn to back off instead of timing out.
 
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 
@@ -22,6 +27,11 @@ fn argon2() -> Argon2<'static> {
 #[derive(Clone)]
 pub struct Hasher {
     jobs: Sender<Job>,
+    /// Jobs queued or running now, and the most there may be.
+    pending: Arc<AtomicUsize>,
+    capacity: usize,
+    /// Jobs run since start.
+    done: Arc<AtomicU64>,
     /// Verified against when the account does not exist, so unknown accounts cost the same time.
     dummy_hash: Arc<String>,
 }
@@ -50,24 +60,50 @@ fn worker(jobs: Arc<Mutex<Receiver<Job>>>) {
 }
 
 impl Hasher {
-    pub fn new(threads: usize) -> Result<Self, argon2::password_hash::Error> {
+    /// `threads` hash at once; at most `queue` more wait for one of them.
+    pub fn new(threads: usize, queue: usize) -> Result<Self, argon2::password_hash::Error> {
         let dummy = hash_blocking(&uuid::Uuid::now_v7().to_string())?;
         let (tx, rx) = channel::<Job>();
         let rx = Arc::new(Mutex::new(rx));
-        for i in 0..threads.max(1) {
+        let threads = threads.max(1);
+        for i in 0..threads {
             let rx = rx.clone();
             let _ = std::thread::Builder::new().name(format!("argon2-{i}")).spawn(move || worker(rx));
         }
-        Ok(Self { jobs: tx, dummy_hash: Arc::new(dummy) })
+        Ok(Self {
+            jobs: tx,
+            pending: Arc::default(),
+            capacity: threads + queue,
+            done: Arc::default(),
+            dummy_hash: Arc::new(dummy),
+        })
+    }
+
+    /// Hashes and verifications run since start.
+    pub fn jobs_run(&self) -> u64 {
+        self.done.load(Ordering::Relaxed)
     }
 
     async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
+        let taken = self
+            .pending
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < self.capacity).then_some(n + 1));
+        if taken.is_err() {
+            return Err(ApiError::unavailable("the password hashing queue is full"));
+        }
         let (done, result) = tokio::sync::oneshot::channel();
         let span = tracing::Span::current();
+        let (pending, count) = (self.pending.clone(), self.done.clone());
         let job: Job = Box::new(move || {
-            let _ = done.send(span.in_scope(f));
+            let out = span.in_scope(f);
+            pending.fetch_sub(1, Ordering::AcqRel);
+            count.fetch_add(1, Ordering::Relaxed);
+            let _ = done.send(out);
         });
-        self.jobs.send(job).map_err(|_| ApiError::internal("hashing pool stopped"))?;
+        if self.jobs.send(job).is_err() {
+            self.pending.fetch_sub(1, Ordering::AcqRel);
+            return Err(ApiError::internal("hashing pool stopped"));
+        }
         result.await.map_err(|_| ApiError::internal("hashing job dropped"))
     }
 
@@ -105,5 +141,29 @@ mod tests {
         assert!(verify_blocking("correct horse battery", &h));
         assert!(!verify_blocking("correct horse battery!", &h));
         assert!(!verify_blocking("x", "not a hash"));
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_answers_503_at_once_and_frees_up_when_the_pool_does() {
+        let hasher = Hasher::new(1, 1).unwrap();
+        // Holds the only thread until told to go on.
+        let (go, wait) = std::sync::mpsc::channel::<()>();
+        let busy = hasher.clone();
+        let running = tokio::spawn(async move { busy.run(move || wait.recv().is_ok()).await });
+        let queued = {
+            let h = hasher.clone();
+            tokio::spawn(async move { h.hash("queued password 1".into()).await })
+        };
+        while hasher.pending.load(Ordering::Acquire) < 2 {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        let err = hasher.verify("refused".into(), None).await.unwrap_err();
+        assert_eq!(err.code, crate::error::ErrorCode::ServiceUnavailable);
+        assert!(err.retry_after.is_some_and(|s| s >= 1));
+        go.send(()).unwrap();
+        assert!(running.await.unwrap().unwrap());
+        assert!(queued.await.unwrap().is_ok());
+        assert!(!hasher.verify("free again".into(), None).await.unwrap());
+        assert_eq!(hasher.jobs_run(), 3);
     }
 }

@@ -41,7 +41,9 @@ pub fn authenticate(
         (None, Role::Client) => format!("client:{}", claims.sub),
         (None, _) => return Err(ApiError::unauthorized("the access token is invalid")),
     };
-    if revocations.is_revoked(&revocation_key) {
+    let superseded =
+        role == Role::Client && revocations.is_superseded(&claims.sub, claims.generation.as_deref());
+    if superseded || revocations.is_revoked(&revocation_key) {
         return Err(ApiError::unauthorized("the session has ended; log in again"));
     }
     Ok(Principal {

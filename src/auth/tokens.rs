@@ -36,6 +36,10 @@ pub struct Claims {
     /// Space-separated scopes of an API client.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    /// Generation of the API client's secret the token was issued under (see
+    /// [`secret_generation`](super::secret_generation)), so rotating the secret ends the older tokens.
+    #[serde(default, rename = "sgen", skip_serializing_if = "Option::is_none")]
+    pub generation: Option<String>,
 }
 
 pub struct TokenService {
@@ -122,6 +126,19 @@ impl TokenService {
         sid: Option<&str>,
         scope: Option<&str>,
     ) -> Result<String, jsonwebtoken::errors::Error> {
+        self.issue_with_generation(sub, role, org, sid, scope, None)
+    }
+
+    /// Signs a new access token for `sub`, naming the secret generation of an API client.
+    pub fn issue_with_generation(
+        &self,
+        sub: &str,
+        role: &str,
+        org: Option<&str>,
+        sid: Option<&str>,
+        scope: Option<&str>,
+        generation: Option<&str>,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             iss: self.issuer.clone(),
@@ -135,6 +152,7 @@ impl TokenService {
             org: org.map(str::to_owned),
             sid: sid.map(str::to_owned),
             scope: scope.map(str::to_owned),
+            generation: generation.map(str::to_owned),
         };
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(self.keys.kid.clone());
@@ -175,9 +193,32 @@ impl TokenService {
 #[derive(Default)]
 pub struct Revocations {
     inner: RwLock<HashMap<String, Instant>>,
+    /// The secret generation of API clients whose secret changed lately, by `client_id`: a token of
+    /// such a client is accepted only if issued under that generation.
+    generations: RwLock<HashMap<String, (String, Instant)>>,
 }
 
 impl Revocations {
+    /// Whether a token of `client_id` issued under `generation` predates the client's current secret. Fails
+    /// closed like [`is_revoked`](Self::is_revoked).
+    pub fn is_superseded(&self, client_id: &str, generation: Option<&str>) -> bool {
+        let Ok(m) = self.generations.read() else { return true };
+        let now = Instant::now();
+        m.get(client_id).is_some_and(|(current, until)| *until > now && Some(current.as_str()) != generation)
+    }
+
+    /// Records the current secret generation of clients, forgotten after `keep` (by then every token of
+    /// an older secret has expired).
+    pub fn set_generations<I: IntoIterator<Item = (String, String)>>(&self, current: I, keep: Duration) {
+        if let Ok(mut m) = self.generations.write() {
+            let now = Instant::now();
+            m.retain(|_, (_, until)| *until > now);
+            for (client_id, generation) in current {
+                m.insert(client_id, (generation, now + keep));
+            }
+        }
+    }
+
     /// Fails closed: if the set cannot be read, every session counts as ended.
     pub fn is_revoked(&self, id: &str) -> bool {
         self.inner.read().map(|m| m.contains_key(id)).unwrap_or(true)
@@ -226,6 +267,19 @@ mod tests {
         claims.exp = chrono::Utc::now().timestamp() - 1;
         tokens.verified.entries.lock().unwrap().insert(key, claims);
         assert!(tokens.verified.get(&key, chrono::Utc::now().timestamp()).is_none());
+    }
+
+    #[test]
+    fn a_new_secret_generation_supersedes_the_older_tokens_only() {
+        let r = Revocations::default();
+        assert!(!r.is_superseded("qac_x", Some("g1")), "no rotation known: accepted");
+        r.set_generations([("qac_x".to_owned(), "g2".to_owned())], Duration::from_secs(60));
+        assert!(r.is_superseded("qac_x", Some("g1")));
+        assert!(r.is_superseded("qac_x", None));
+        assert!(!r.is_superseded("qac_x", Some("g2")));
+        assert!(!r.is_superseded("qac_other", Some("g1")));
+        r.set_generations([("qac_x".to_owned(), "g3".to_owned())], Duration::ZERO);
+        assert!(!r.is_superseded("qac_x", Some("g1")), "forgotten once every older token has expired");
     }
 
     #[test]

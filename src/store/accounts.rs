@@ -90,12 +90,12 @@ pub fn insert(conn: &mut DbConn, account: &Account) -> QueryResult<()> {
     diesel::insert_into(accounts::table).values(account.clone()).execute(conn).map(|_| ())
 }
 
-/// The account, unless it was deleted.
 /// Any account with this id, erased ones included.
 pub fn find_any(conn: &mut DbConn, id: &str) -> QueryResult<Account> {
     accounts::table.find(id).first(conn)
 }
 
+/// The account, unless it was deleted.
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Account> {
     accounts::table.find(id).filter(accounts::status.ne(DELETED)).first(conn)
 }
@@ -112,6 +112,18 @@ pub fn find_by_login(conn: &mut DbConn, login: &str) -> QueryResult<Option<Accou
         .filter(accounts::status.eq(ACTIVE))
         .first(conn)
         .optional()
+}
+
+/// Whether a disabled admin account has this normalised email.
+pub fn disabled_admin_with_email(conn: &mut DbConn, email: &str) -> QueryResult<bool> {
+    let found = accounts::table
+        .filter(accounts::email.eq(email))
+        .filter(accounts::status.eq(DISABLED))
+        .filter(accounts::role.eq(Role::Admin.as_str()))
+        .select(accounts::id)
+        .first::<String>(conn)
+        .optional()?;
+    Ok(found.is_some())
 }
 
 /// Whether another account already uses this email or phone.

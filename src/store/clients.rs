@@ -45,6 +45,16 @@ pub fn revoked_since(conn: &mut DbConn, since: NaiveDateTime) -> QueryResult<Vec
     api_clients::table.filter(api_clients::revoked_at.gt(since)).select(api_clients::client_id).load(conn)
 }
 
+/// Active clients changed since `since` (a client changes only when its secret is rotated or it is
+/// revoked), with their current secret hash: `(client_id, secret_hash)`.
+pub fn changed_since(conn: &mut DbConn, since: NaiveDateTime) -> QueryResult<Vec<(String, String)>> {
+    api_clients::table
+        .filter(api_clients::updated_at.gt(since))
+        .filter(api_clients::revoked_at.is_null())
+        .select((api_clients::client_id, api_clients::secret_hash))
+        .load(conn)
+}
+
 /// A client that has not been revoked, by its `id` (not its public `client_id`).
 pub fn find_active_by_ref(conn: &mut DbConn, id: &str) -> QueryResult<ApiClient> {
     api_clients::table.find(id).filter(api_clients::revoked_at.is_null()).first(conn)

@@ -8,6 +8,7 @@ mod catalogue;
 mod clients;
 mod documents;
 mod fuzz_multipart;
+mod hardening_auth;
 mod helpers;
 mod idempotency;
 mod identity_documents;
