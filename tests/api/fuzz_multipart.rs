@@ -34,12 +34,8 @@ async fn generated_multipart_bodies_get_an_answer_never_a_failure() {
     let admin = app.admin().await;
     let (_, service_id) = app.test_service(&admin, "fuzz-upload").await;
     let me = app.resident("fuzz@example.mo").await;
-    let created: Value = app
-        .create_application(&me.token, &service_id, serde_json::json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let created: Value =
+        app.create_application(&me.token, &service_id, serde_json::json!({})).await.json().await.unwrap();
     let url = format!("/v1/applications/{}/documents", created["id"].as_str().unwrap());
     let mut runner = TestRunner::deterministic();
     let strategy = body();
