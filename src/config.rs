@@ -37,13 +37,41 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+/// Stored secrets (webhook signing keys) are read and written as text.
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Self(value)
+    }
+}
+
+impl From<Secret> for String {
+    fn from(secret: Secret) -> Self {
+        secret.0
+    }
+}
+
+/// Read from request bodies as a plain string (passwords, codes, refresh tokens).
+impl<'de> serde::Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Secret)
+    }
+}
+
+/// Written as a plain string, for the one answer that hands a new secret to its owner.
+impl serde::Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
 /// Everything the server needs to start. Built by [`Config::from_env`] or directly in tests.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub env: Environment,
     pub bind: String,
     pub data_dir: PathBuf,
-    pub database_url: String,
+    /// May hold the database password: never printed.
+    pub database_url: Secret,
     /// Connections in the pool; near the core count (a much larger pool ruins tail latency).
     pub db_pool_size: u32,
     pub db_connect_timeout: Duration,
@@ -139,7 +167,7 @@ impl Config {
         Self {
             env: Environment::Development,
             bind: "127.0.0.1:8080".into(),
-            database_url: format!("sqlite://{}", data_dir.join("qinaotong.sqlite3").display()),
+            database_url: Secret(format!("sqlite://{}", data_dir.join("qinaotong.sqlite3").display())),
             data_dir,
             db_pool_size: (cores as u32 * 2).clamp(2, 8),
             db_connect_timeout: Duration::from_secs(2),
@@ -197,7 +225,7 @@ impl Config {
         };
         let production = c.env == Environment::Production;
         if let Some(url) = var("DATABASE_URL") {
-            c.database_url = url;
+            c.database_url = Secret(url);
         } else if production {
             return Err(ConfigError("DATABASE_URL is required in production".into()));
         }
@@ -328,7 +356,7 @@ impl Config {
         if self.demo_data {
             return Err(ConfigError("QAT_DEMO_DATA cannot be enabled in production".into()));
         }
-        if !self.database_url.starts_with("postgres") {
+        if !self.database_url.expose().starts_with("postgres") {
             return Err(ConfigError("production needs a PostgreSQL DATABASE_URL".into()));
         }
         if self.metrics_token.as_ref().is_none_or(|t| t.expose().len() < 16) {
@@ -362,7 +390,7 @@ mod tests {
         c.admin_email = None;
         c.admin_password = None;
         c.jwt_private_key = Some(Secret("-----BEGIN PRIVATE KEY-----".into()));
-        c.database_url = "postgres://db/qat".into();
+        c.database_url = Secret::new("postgres://db/qat");
         c.metrics_token = Some(Secret("a-long-scrape-token".into()));
         c
     }
@@ -370,6 +398,11 @@ mod tests {
     #[test]
     fn production_refuses_webhooks_to_private_addresses() {
         assert!(production().validate().is_ok());
+        let printed = format!(
+            "{:?}",
+            Config { database_url: Secret::new("postgres://u:hunter2@db/q"), ..production() }
+        );
+        assert!(!printed.contains("hunter2"), "the database password is never printed");
         let mut c = production();
         c.webhook_allow_private = true;
         let e = c.validate().unwrap_err();

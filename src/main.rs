@@ -45,7 +45,7 @@ async fn serve(config: Config) -> Result<(), qinaotong::startup::StartError> {
 
 fn migrate(config: &Config) -> Result<(), qinaotong::startup::StartError> {
     let db = qinaotong::db::Db::connect(
-        &config.database_url,
+        config.database_url.expose(),
         1,
         config.db_connect_timeout,
         config.db_queue_timeout,

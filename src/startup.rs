@@ -35,7 +35,7 @@ impl Application {
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|e| format!("cannot create data folder {}: {e}", config.data_dir.display()))?;
         let db = Db::connect(
-            &config.database_url,
+            config.database_url.expose(),
             config.db_pool_size,
             config.db_connect_timeout,
             config.db_queue_timeout,

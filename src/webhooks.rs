@@ -68,7 +68,7 @@ async fn send(state: &AppState, endpoint: &Endpoint, job: &Job) -> Result<u16, S
     }
     let client = builder.build().map_err(|e| e.to_string())?;
     let timestamp = chrono::Utc::now().timestamp();
-    let signature = sign(&endpoint.secret, &job.event_id, timestamp, &job.payload)
+    let signature = sign(endpoint.secret.expose(), &job.event_id, timestamp, &job.payload)
         .ok_or("the endpoint secret is invalid")?;
     let res = client
         .post(url)

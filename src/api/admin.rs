@@ -24,7 +24,8 @@ use crate::store::clients::ApiClient;
     "full_name": "Lei Ka Man", "role": "officer", "organisation_id": "0193a1c2-7b1c-7608-88ad-7c94b44a700f"}))]
 pub struct CreateStaffAccount {
     pub email: String,
-    pub password: String,
+    #[schema(value_type = String)]
+    pub password: crate::config::Secret,
     pub full_name: String,
     /// `officer`, `supervisor` or `admin`.
     pub role: String,
@@ -87,7 +88,8 @@ pub struct CreateApiClient {
 pub struct CreatedApiClient {
     pub id: String,
     pub client_id: String,
-    pub client_secret: String,
+    #[schema(value_type = String)]
+    pub client_secret: crate::config::Secret,
     pub organisation_id: String,
     pub name: String,
     pub scopes: Vec<String>,
@@ -125,7 +127,7 @@ fn client_created(client: &ApiClient, secret: &str) -> ApiResult<Created> {
     let view = CreatedApiClient {
         id: client.id.clone(),
         client_id: client.client_id.clone(),
-        client_secret: secret.to_owned(),
+        client_secret: crate::config::Secret::new(secret),
         organisation_id: client.organisation_id.clone(),
         name: client.name.clone(),
         scopes: client.scope_list(),
@@ -213,7 +215,8 @@ pub async fn revoke_api_client(
 pub struct RotatedSecret {
     pub client_id: String,
     /// The new secret, shown only here; the old one stops working at once.
-    pub client_secret: String,
+    #[schema(value_type = String)]
+    pub client_secret: crate::config::Secret,
 }
 
 /// Give an API client a new secret

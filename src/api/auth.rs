@@ -25,7 +25,8 @@ pub struct RegisterRequest {
     /// Macao (+853, 8 digits) or mainland (+86, 11 digits) mobile number.
     pub phone: Option<String>,
     /// 8 to 128 characters; common passwords are refused.
-    pub password: String,
+    #[schema(value_type = String)]
+    pub password: crate::config::Secret,
     pub full_name: String,
     /// `zh-Hant` (default), `zh-Hans`, `pt` or `en`.
     pub preferred_language: Option<String>,
@@ -36,13 +37,15 @@ pub struct RegisterRequest {
 pub struct LoginRequest {
     /// Email or phone number.
     pub login: String,
-    pub password: String,
+    #[schema(value_type = String)]
+    pub password: crate::config::Secret,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RefreshRequest {
     /// The refresh token from `login` or the previous refresh; each one works once.
-    pub refresh_token: String,
+    #[schema(value_type = String)]
+    pub refresh_token: crate::config::Secret,
 }
 
 /// Tokens for a person's session.
@@ -56,7 +59,8 @@ pub struct TokenResponse {
     /// Seconds until the access token expires.
     pub expires_in: u64,
     /// Single-use: exchange it at `refreshToken` for a new pair.
-    pub refresh_token: String,
+    #[schema(value_type = String)]
+    pub refresh_token: crate::config::Secret,
     pub session_id: String,
 }
 
@@ -192,4 +196,20 @@ pub async fn logout(
 #[get("/auth/jwks.json")]
 pub async fn get_jwks(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().insert_header(("Cache-Control", "public, max-age=300")).json(state.tokens.jwks())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_and_tokens_in_requests_never_print() {
+        let body: LoginRequest =
+            serde_json::from_str(r#"{"login": "a@example.mo", "password": "Lotus-Bridge-2026"}"#).unwrap();
+        let refresh: RefreshRequest =
+            serde_json::from_str(r#"{"refresh_token": "rt-secret-value"}"#).unwrap();
+        let printed = format!("{body:?} {refresh:?}");
+        assert!(!printed.contains("Lotus-Bridge-2026") && !printed.contains("rt-secret-value"), "{printed}");
+        assert_eq!(body.password.expose(), "Lotus-Bridge-2026");
+    }
 }

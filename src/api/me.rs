@@ -108,8 +108,10 @@ pub async fn update_me(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ChangePassword {
-    pub current_password: String,
-    pub new_password: String,
+    #[schema(value_type = String)]
+    pub current_password: crate::config::Secret,
+    #[schema(value_type = String)]
+    pub new_password: crate::config::Secret,
 }
 
 /// Change the caller's password

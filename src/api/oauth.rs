@@ -159,5 +159,9 @@ async fn read_request(
             ));
         }
     };
-    Ok(ClientCredentials { client_id, client_secret, scope: form.scope })
+    Ok(ClientCredentials {
+        client_id,
+        client_secret: crate::config::Secret::new(client_secret),
+        scope: form.scope,
+    })
 }

@@ -53,9 +53,11 @@ pub async fn request_password_reset(
 pub struct ResetPassword {
     pub login: String,
     /// The code from `requestPasswordReset`; valid 15 minutes and for five tries.
-    pub code: String,
+    #[schema(value_type = String)]
+    pub code: crate::config::Secret,
     /// The new password.
-    pub password: String,
+    #[schema(value_type = String)]
+    pub password: crate::config::Secret,
 }
 
 /// Set a new password with a reset code

@@ -50,7 +50,7 @@ impl EndpointView {
             status: e.status,
             disabled_reason: e.disabled_reason,
             created_at: utc(e.created_at),
-            secret: with_secret.then_some(e.secret),
+            secret: with_secret.then(|| e.secret.expose().to_owned()),
         }
     }
 }

@@ -125,7 +125,7 @@ pub async fn revoke(state: &AppState, _caller: Admin, id: String, trail: AuditTr
 /// A client's new secret.
 pub struct Rotated {
     pub client_id: String,
-    pub secret: String,
+    pub secret: crate::config::Secret,
 }
 
 /// Gives an active client (by its `id`) a new secret. The old secret stops working at once, and so do
@@ -152,5 +152,5 @@ pub async fn rotate_secret(
     state
         .revocations
         .set_generations([(client_id.clone(), generation)], state.tokens.ttl + Duration::from_secs(60));
-    Ok(Rotated { client_id, secret })
+    Ok(Rotated { client_id, secret: crate::config::Secret::new(secret) })
 }

@@ -13,7 +13,7 @@ use crate::store::clients;
 /// A client's credentials and the scopes it asks for.
 pub struct ClientCredentials {
     pub client_id: String,
-    pub client_secret: String,
+    pub client_secret: crate::config::Secret,
     /// Space-separated; `None` (or blank) means every scope the client holds.
     pub scope: Option<String>,
 }
@@ -66,7 +66,7 @@ pub async fn issue(
 ) -> Result<ClientToken, Refusal> {
     let lookup = credentials.client_id.clone();
     let client = state.db.run(move |conn| Ok(clients::find_active(conn, &lookup)?)).await?;
-    let presented = sha256_hex(&credentials.client_secret);
+    let presented = sha256_hex(credentials.client_secret.expose());
     let valid =
         client.as_ref().is_some_and(|c| bool::from(c.secret_hash.as_bytes().ct_eq(presented.as_bytes())));
     let Some(client) = client.filter(|_| valid) else {

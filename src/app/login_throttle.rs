@@ -110,10 +110,10 @@ impl PasswordGuard {
 pub async fn verify_counted(
     state: &AppState,
     guard: &Arc<PasswordGuard>,
-    password: String,
+    password: crate::config::Secret,
     hash: Option<String>,
 ) -> ApiResult<bool> {
-    match state.hasher.verify(password, hash).await {
+    match state.hasher.verify(password.expose().to_owned(), hash).await {
         Ok(ok) => Ok(ok),
         Err(e) => {
             take_back(&state.db, guard.clone()).await;

@@ -102,8 +102,8 @@ pub async fn update(
 
 /// A password change.
 pub struct PasswordChange {
-    pub current_password: String,
-    pub new_password: String,
+    pub current_password: crate::config::Secret,
+    pub new_password: crate::config::Secret,
 }
 
 fn own_audit(caller: &Person, ctx: &RequestContext, action: &str) -> Audit {
@@ -123,7 +123,7 @@ pub async fn change_password(
     let account = state.db.run(move |conn| Ok(accounts::find(conn, &id)?)).await?;
     let mut context = vec![account.full_name.as_str()];
     context.extend(account.email.as_deref().and_then(|e| e.split('@').next()));
-    let new = NewPassword::parse(&change.new_password, &context)
+    let new = NewPassword::parse(change.new_password.expose(), &context)
         .map_err(|e| ApiError::validation(vec![e.field_error("new_password")]))?;
     // Counted like a login of the account, so a stolen access token cannot try passwords faster than
     // a login could, and a block earned either way holds for both.

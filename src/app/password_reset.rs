@@ -109,8 +109,8 @@ async fn send_code(state: &AppState, ctx: RequestContext, login: String) -> ApiR
 /// A new password, authorised by a code.
 pub struct Reset {
     pub login: String,
-    pub code: String,
-    pub password: String,
+    pub code: crate::config::Secret,
+    pub password: crate::config::Secret,
 }
 
 fn invalid_code() -> ApiError {
@@ -121,9 +121,9 @@ fn invalid_code() -> ApiError {
 /// same whether or not the account exists.
 pub async fn reset(state: &AppState, ctx: RequestContext, input: Reset) -> ApiResult<()> {
     let login = LoginId::parse(&input.login).map(|l| l.as_str().to_owned()).unwrap_or_default();
-    let password = NewPassword::parse(&input.password, &[])
+    let password = NewPassword::parse(input.password.expose(), &[])
         .map_err(|e| ApiError::validation(vec![e.field_error("password")]))?;
-    let code = input.code.trim().to_owned();
+    let code = input.code.expose().trim().to_owned();
     let addr_key = format!("reset-confirm-addr:{}", address_key(&ctx.ip));
     let addr_limit = state.config.login_max_failures_per_address;
     let window = Duration::seconds(state.config.login_window.as_secs() as i64);

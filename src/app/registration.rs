@@ -21,7 +21,7 @@ use crate::store::throttle;
 pub struct Registration {
     pub email: Option<String>,
     pub phone: Option<String>,
-    pub password: String,
+    pub password: crate::config::Secret,
     pub full_name: String,
     pub preferred_language: Option<String>,
 }
@@ -75,7 +75,7 @@ fn check(input: Registration) -> ApiResult<Checked> {
     context.extend(email.as_ref().map(|e| e.local_part().to_owned()));
     context.extend(phone.as_ref().map(|p| p.as_str().trim_start_matches('+').to_owned()));
     let context: Vec<&str> = context.iter().map(String::as_str).collect();
-    let password = NewPassword::parse(&input.password, &context)
+    let password = NewPassword::parse(input.password.expose(), &context)
         .map_err(|err| errors.push(err.field_error("password")))
         .ok();
     match password {

@@ -30,7 +30,7 @@ pub struct Tokens {
     /// Seconds until the access token expires.
     pub expires_in: u64,
     /// Single-use; stored only as a hash.
-    pub refresh_token: String,
+    pub refresh_token: crate::config::Secret,
     pub session_id: String,
 }
 
@@ -38,7 +38,7 @@ pub struct Tokens {
 pub struct Credentials {
     /// Email or phone, in any spelling that normalises to the stored one.
     pub login: String,
-    pub password: String,
+    pub password: crate::config::Secret,
 }
 
 /// The key a login is throttled and looked up by: the normalised contact when it parses as one, so
@@ -64,7 +64,7 @@ fn issue(state: &AppState, account: &Account, session_id: &str, refresh: String)
     Ok(Tokens {
         access_token: access,
         expires_in: state.tokens.ttl.as_secs(),
-        refresh_token: refresh,
+        refresh_token: crate::config::Secret::new(refresh),
         session_id: session_id.to_owned(),
     })
 }
@@ -152,8 +152,12 @@ fn invalid_refresh_token() -> ApiError {
 
 /// Exchanges a refresh token for a new pair. A token that was used already ends its whole session,
 /// since it means the token was copied.
-pub async fn refresh(state: &Arc<AppState>, ctx: RequestContext, refresh_token: String) -> ApiResult<Tokens> {
-    let hash = sha256_hex(refresh_token.trim());
+pub async fn refresh(
+    state: &Arc<AppState>,
+    ctx: RequestContext,
+    refresh_token: crate::config::Secret,
+) -> ApiResult<Tokens> {
+    let hash = sha256_hex(refresh_token.expose().trim());
     let st = state.clone();
     // A reuse revokes the session in the transaction and answers 401 after it commits.
     let outcome = state
@@ -196,8 +200,12 @@ pub async fn refresh(state: &Arc<AppState>, ctx: RequestContext, refresh_token: 
 
 /// Ends the session of a refresh token. Unknown or already ended sessions are accepted silently, so the
 /// answer says nothing about which tokens exist.
-pub async fn logout(state: &AppState, ctx: RequestContext, refresh_token: String) -> ApiResult<()> {
-    let hash = sha256_hex(refresh_token.trim());
+pub async fn logout(
+    state: &AppState,
+    ctx: RequestContext,
+    refresh_token: crate::config::Secret,
+) -> ApiResult<()> {
+    let hash = sha256_hex(refresh_token.expose().trim());
     let ended = state
         .db
         .write(move |conn| {

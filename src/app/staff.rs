@@ -21,7 +21,7 @@ use crate::store::{sessions, staff};
 /// A staff account as an admin describes it.
 pub struct NewStaff {
     pub email: String,
-    pub password: String,
+    pub password: crate::config::Secret,
     pub full_name: String,
     pub role: String,
     pub organisation_id: Option<String>,
@@ -61,7 +61,7 @@ fn check(input: NewStaff) -> ApiResult<Checked> {
     // The password may not contain the person's name or the local part of the email, even when
     // those are themselves invalid.
     let local = email.as_ref().map(|e| e.local_part().to_owned()).unwrap_or_default();
-    let password = NewPassword::parse(&input.password, &[input.full_name.trim(), &local])
+    let password = NewPassword::parse(input.password.expose(), &[input.full_name.trim(), &local])
         .map_err(|e| errors.push(FieldError::new("password", e.code(), e.message())))
         .ok();
     match (email, password, full_name, role) {

@@ -99,7 +99,7 @@ pub async fn create(
         client_id: caller.client_id,
         url,
         event_types: types.join(" "),
-        secret: new_secret(),
+        secret: new_secret().into(),
         status: store::ACTIVE.into(),
         disabled_reason: None,
         created_at: t,

@@ -25,7 +25,8 @@ pub struct Endpoint {
     pub url: String,
     /// Space-separated; empty means every type.
     pub event_types: String,
-    pub secret: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub secret: crate::config::Secret,
     pub status: String,
     pub disabled_reason: Option<String>,
     pub created_at: NaiveDateTime,
@@ -84,7 +85,7 @@ pub struct Attempt {
 }
 
 pub fn insert_endpoint(conn: &mut DbConn, e: &Endpoint) -> QueryResult<()> {
-    diesel::insert_into(we::table).values(e).execute(conn).map(|_| ())
+    diesel::insert_into(we::table).values(e.clone()).execute(conn).map(|_| ())
 }
 
 /// An endpoint of this API client; otherwise not found.

@@ -87,7 +87,7 @@ impl TestApp {
         config.hash_threads = 2;
         let pg_database = postgres_url().map(|admin| {
             let (url, name) = create_pg_database(&admin);
-            config.database_url = url;
+            config.database_url = qinaotong::config::Secret::new(url);
             (admin, name)
         });
         adjust(&mut config);

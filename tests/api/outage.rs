@@ -71,8 +71,12 @@ async fn readiness_follows_the_database_and_recovers_without_restart() {
     let proxy = Proxy::start(host_port(&admin_url)).await;
     let proxy_port = proxy.port;
     let app = TestApp::spawn_with(move |c| {
-        let direct = c.database_url.clone();
-        c.database_url = direct.replacen(&host_port(&direct), &format!("127.0.0.1:{proxy_port}"), 1);
+        let direct = c.database_url.expose().to_owned();
+        c.database_url = qinaotong::config::Secret::new(direct.replacen(
+            &host_port(&direct),
+            &format!("127.0.0.1:{proxy_port}"),
+            1,
+        ));
         c.db_connect_timeout = Duration::from_millis(500);
         c.db_queue_timeout = Duration::from_millis(1500);
     })
