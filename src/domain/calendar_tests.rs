@@ -1,4 +1,4 @@
-//! Unit tests of `domain::calendar`.
+//! Unit tests of `domain::calendar`, compiled only under `#[cfg(test)]` by the module they test.
 
 use super::*;
 

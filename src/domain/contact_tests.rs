@@ -1,4 +1,4 @@
-//! Unit tests of `domain::contact`.
+//! Unit tests of `domain::contact`, compiled only under `#[cfg(test)]` by the module they test.
 
 use super::*;
 

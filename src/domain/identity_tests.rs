@@ -1,4 +1,4 @@
-//! Unit tests of `domain::identity`.
+//! Unit tests of `domain::identity`, compiled only under `#[cfg(test)]` by the module they test.
 
 use super::*;
 use serde::de::IntoDeserializer;

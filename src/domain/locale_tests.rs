@@ -1,4 +1,4 @@
-//! Unit tests of `domain::locale`.
+//! Unit tests of `domain::locale`, compiled only under `#[cfg(test)]` by the module they test.
 
 use super::*;
 

@@ -1,4 +1,4 @@
-//! Unit tests of `domain::password`.
+//! Unit tests of `domain::password`, compiled only under `#[cfg(test)]` by the module they test.
 
 use super::*;
 

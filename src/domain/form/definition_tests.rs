@@ -1,4 +1,4 @@
-//! Unit tests of the checks on form definitions.
+//! Unit tests of the checks on form definitions, compiled only under `#[cfg(test)]` by the module they test.
 
 use serde_json::{Value, json};
 

@@ -1,4 +1,4 @@
-//! Unit tests of validating form data against a definition.
+//! Unit tests of validating form data against a definition, compiled only under `#[cfg(test)]`.
 
 use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
