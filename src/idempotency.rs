@@ -245,11 +245,6 @@ enum Start {
 }
 
 impl Create {
-    /// A create without idempotency (no key, or a request that cannot succeed).
-    pub fn none() -> Self {
-        Self(Start::Begun(Begin::None))
-    }
-
     /// The create of this JSON request, looked up for its caller when [`Create::run`] starts.
     pub fn of_json_request(req: HttpRequest) -> Self {
         Self(Start::OnRun(req))

@@ -20,14 +20,7 @@ async fn uploads_are_judged_by_their_bytes_and_bounded_in_size() {
         c.max_documents_per_application = 3;
     })
     .await;
-    let admin = app.admin().await;
-    let (_, service) = app.test_service(&admin, "uploads").await;
-    let me = app.resident("uploader@example.mo").await;
-    let id =
-        app.create_application(&me.token, &service, json!({})).await.json::<Value>().await.unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+    let (me, id) = app.draft_on_test_service("uploads", "uploader@example.mo").await;
 
     // A kind the service does not ask for.
     let res = app.upload(&me.token, &id, "passport", "p.pdf", PDF.to_vec()).await;
@@ -83,14 +76,7 @@ async fn uploads_are_judged_by_their_bytes_and_bounded_in_size() {
 #[actix_web::test]
 async fn a_file_changed_on_disk_is_never_served() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
-    let (_, service) = app.test_service(&admin, "integrity").await;
-    let me = app.resident("integrity@example.mo").await;
-    let id =
-        app.create_application(&me.token, &service, json!({})).await.json::<Value>().await.unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+    let (me, id) = app.draft_on_test_service("integrity", "integrity@example.mo").await;
     let doc: Value = app.upload(&me.token, &id, "photo", "p.pdf", PDF.to_vec()).await.json().await.unwrap();
     let stored = std::fs::read_dir(app.config.data_dir.join("documents"))
         .unwrap()
@@ -128,14 +114,7 @@ async fn upload_typed(
 #[actix_web::test]
 async fn a_declared_type_or_extension_that_disagrees_with_the_bytes_is_refused() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
-    let (_, service) = app.test_service(&admin, "declared").await;
-    let me = app.resident("declared@example.mo").await;
-    let id =
-        app.create_application(&me.token, &service, json!({})).await.json::<Value>().await.unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+    let (me, id) = app.draft_on_test_service("declared", "declared@example.mo").await;
     let png = [&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A][..], &[0u8; 64]].concat();
     let jpeg = [&[0xFF, 0xD8, 0xFF, 0xE0][..], &[1u8; 64]].concat();
 
@@ -170,14 +149,7 @@ async fn a_declared_type_or_extension_that_disagrees_with_the_bytes_is_refused()
 #[actix_web::test]
 async fn a_large_download_equals_its_upload_and_a_changed_one_never_arrives_whole() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
-    let (_, service) = app.test_service(&admin, "streamed").await;
-    let me = app.resident("streamed@example.mo").await;
-    let id =
-        app.create_application(&me.token, &service, json!({})).await.json::<Value>().await.unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+    let (me, id) = app.draft_on_test_service("streamed", "streamed@example.mo").await;
     let original: Vec<u8> = [PDF, &(0..300 * 1024).map(|i| (i % 251) as u8).collect::<Vec<u8>>()].concat();
     let doc: Value =
         app.upload(&me.token, &id, "photo", "big.pdf", original.clone()).await.json().await.unwrap();

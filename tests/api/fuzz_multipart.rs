@@ -31,12 +31,8 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
 #[actix_web::test]
 async fn generated_multipart_bodies_get_an_answer_never_a_failure() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
-    let (_, service_id) = app.test_service(&admin, "fuzz-upload").await;
-    let me = app.resident("fuzz@example.mo").await;
-    let created: Value =
-        app.create_application(&me.token, &service_id, serde_json::json!({})).await.json().await.unwrap();
-    let url = format!("/v1/applications/{}/documents", created["id"].as_str().unwrap());
+    let (me, id) = app.draft_on_test_service("fuzz-upload", "fuzz@example.mo").await;
+    let url = format!("/v1/applications/{id}/documents");
     let mut runner = TestRunner::deterministic();
     let strategy = body();
     let mut stored = 0;

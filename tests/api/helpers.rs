@@ -530,6 +530,18 @@ impl TestApp {
         self.session("supervisor.wong@hq-entry-exit.example", qinaotong::seed::DEMO_PASSWORD).await
     }
 
+    /// A new resident (`email`) with an empty draft on a new test service (`code`, see `test_form`);
+    /// returns the resident's session and the draft's id.
+    pub async fn draft_on_test_service(&self, code: &str, email: &str) -> (Session, String) {
+        let admin = self.admin().await;
+        let (_, service) = self.test_service(&admin, code).await;
+        let me = self.resident(email).await;
+        let res = self.create_application(&me.token, &service, serde_json::json!({})).await;
+        assert_eq!(res.status(), 201);
+        let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+        (me, id)
+    }
+
     /// An access token of a new API client of `org_id` holding exactly `scopes`.
     pub async fn api_client_token(&self, org_id: &str, scopes: &[&str]) -> String {
         let admin = self.admin().await;

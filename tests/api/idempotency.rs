@@ -77,14 +77,7 @@ async fn a_retried_create_returns_the_first_response_and_creates_nothing_new() {
 #[actix_web::test]
 async fn an_upload_retried_with_a_new_boundary_is_the_same_request() {
     let app = TestApp::spawn().await;
-    let admin = app.admin().await;
-    let (_, service) = app.test_service(&admin, "idem-upload").await;
-    let me = app.resident("upload.retry@example.mo").await;
-    let id =
-        app.create_application(&me.token, &service, json!({})).await.json::<Value>().await.unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+    let (me, id) = app.draft_on_test_service("idem-upload", "upload.retry@example.mo").await;
     let send = |bytes: Vec<u8>| {
         let form = reqwest::multipart::Form::new()
             .text("kind", "photo")

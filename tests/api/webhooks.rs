@@ -71,31 +71,7 @@ fn verify(secret: &str, r: &Received) -> bool {
 }
 
 async fn client_of(app: &TestApp, org: &str) -> String {
-    client_with(app, org, &["applications:read", "applications:write", "webhooks:manage"]).await
-}
-
-/// A token of a new API client of `org` with these scopes.
-async fn client_with(app: &TestApp, org: &str, scopes: &[&str]) -> String {
-    let admin = app.admin().await;
-    let created: Value = app
-        .send_json(
-            Method::POST,
-            "/v1/admin/api-clients",
-            Some(&admin.token),
-            &json!({"organisation_id": org, "name": "Case system", "scopes": scopes}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let res = app
-        .request(Method::POST, "/v1/oauth/token")
-        .basic_auth(created["client_id"].as_str().unwrap(), created["client_secret"].as_str())
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap();
-    res.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
+    app.api_client_token(org, &["applications:read", "applications:write", "webhooks:manage"]).await
 }
 
 #[actix_web::test]
@@ -372,7 +348,7 @@ async fn the_caller_then_the_endpoint_then_its_state_come_before_the_request() {
     .await;
     let org = app.org_id("hq-entry-exit").await;
     let token = client_of(&app, &org).await;
-    let reader = client_with(&app, &org, &["applications:read"]).await;
+    let reader = app.api_client_token(&org, &["applications:read"]).await;
     let officer = app.officer().await;
     let broken = |path: &str, token: &str| {
         app.request(Method::POST, path)
