@@ -1,8 +1,6 @@
 //! Documents attached to applications over HTTP: the multipart body streamed to a staged file while
 //! hashed and measured, and files served back as downloads. Rules live in `app::documents`.
 
-use std::io::Write;
-
 use actix_multipart::{Multipart, MultipartError};
 use actix_web::body::SizedStream;
 use actix_web::http::header;
@@ -122,7 +120,7 @@ async fn receive(state: &AppState, mut parts: Multipart) -> ApiResult<Parts> {
             "file" if upload.file.is_none() => {
                 let name = clean_name(part.content_disposition().and_then(|cd| cd.get_filename()));
                 let declared = part.content_type().map(|m| m.essence_str().to_owned());
-                let (staged, mut out) = StagedFile::create(&state.config)?;
+                let (staged, mut out) = StagedFile::create(&state.config).await?;
                 let mut hasher = Sha256::new();
                 let mut size = 0usize;
                 let mut head = Vec::with_capacity(16);
@@ -138,9 +136,9 @@ async fn receive(state: &AppState, mut parts: Multipart) -> ApiResult<Parts> {
                         head.extend_from_slice(&chunk[..chunk.len().min(16 - head.len())]);
                     }
                     hasher.update(&chunk);
-                    out.write_all(&chunk).map_err(ApiError::internal)?;
+                    out.write(&chunk).await?;
                 }
-                out.sync_all().map_err(ApiError::internal)?;
+                out.finish().await?;
                 if size == 0 {
                     return Err(ApiError::field("file", "required", "the file is empty"));
                 }
