@@ -3,6 +3,7 @@
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod allocator;
 pub mod api;
 pub mod app;
 pub mod audit;
