@@ -415,3 +415,49 @@ async fn demo_and_staff_accounts_come_verified() {
     let res = app.send_json(Method::POST, "/v1/me/contact-changes", Some(&officer.token), &body).await;
     assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
 }
+
+#[actix_web::test]
+async fn contacts_that_existed_before_the_migration_count_as_verified() {
+    use diesel::connection::SimpleConnection;
+    let app = crate::helpers::TestApp::spawn().await;
+    let backend = if app.state.db.is_postgres { "postgres" } else { "sqlite" };
+    let dir =
+        format!("{}/migrations/{backend}/2026-12-01-000030_contact_verification", env!("CARGO_MANIFEST_DIR"));
+    let (up, down) = (
+        std::fs::read_to_string(format!("{dir}/up.sql")).unwrap(),
+        std::fs::read_to_string(format!("{dir}/down.sql")).unwrap(),
+    );
+    let rows: Vec<(Option<String>, bool, bool)> = app
+        .db(move |c| {
+            // The schema as it was before, with accounts of every shape in it.
+            c.batch_execute(&down).unwrap();
+            c.batch_execute(
+                "INSERT INTO accounts (id, role, email, phone, password_hash, full_name, preferred_language, \
+                 status, created_at, updated_at) VALUES \
+                 ('a1', 'resident', 'both@example.mo', '+85366110099', 'x', 'A', 'en', 'active', \
+                  '2026-11-30 10:00:00', '2026-11-30 10:00:00'), \
+                 ('a2', 'resident', NULL, '+85366110098', 'x', 'B', 'en', 'active', \
+                  '2026-11-30 10:00:00', '2026-11-30 10:00:00'), \
+                 ('a3', 'officer', 'staff@example.gov.mo', NULL, 'x', 'C', 'en', 'active', \
+                  '2026-11-30 10:00:00', '2026-11-30 10:00:00')",
+            )
+            .unwrap();
+            c.batch_execute(&up).unwrap();
+            use qinaotong::db::schema::accounts::dsl as a;
+            a::accounts
+                .filter(a::id.eq_any(["a1", "a2", "a3"]))
+                .order(a::id.asc())
+                .select((a::email, a::email_verified, a::phone_verified))
+                .load(c)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(
+        rows,
+        vec![
+            (Some("both@example.mo".to_owned()), true, true),
+            (None, false, true),
+            (Some("staff@example.gov.mo".to_owned()), true, false),
+        ]
+    );
+}
