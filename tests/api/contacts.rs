@@ -308,6 +308,19 @@ async fn wrong_codes_are_limited_expired_codes_refused_and_foreign_ones_not_foun
             .await;
     assert_eq!(theirs["detail"], missing["detail"]);
     assert_eq!(s.confirm(&token, &id, &code).await.status(), 200, "the owner's code still works");
+
+    // Codes are messages someone pays for: after five in a window the account waits, password or not.
+    for _ in 0..2 {
+        let res = s.request_change(&token, "email", "spam.target@example.mo", STRONG_PASSWORD).await;
+        assert_eq!(res.status(), 202);
+    }
+    let res = s.request_change(&token, "email", "spam.target@example.mo", STRONG_PASSWORD).await;
+    assert!(res.headers().contains_key("retry-after"));
+    assert_problem(res, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    eventually("two codes to the target", || async {
+        (s.messages_to("spam.target@example.mo").len() == 2).then_some(())
+    })
+    .await;
 }
 
 #[actix_web::test]
