@@ -59,6 +59,10 @@ fn spec(operation_id: &str) -> Option<Spec> {
         "listAuditEvents" => ("audit.list", Query),
         // A person's own account; the use cases name the account or document they touch.
         "updateMe" => ("account.update", None),
+        // Contact changes name the verification they make or confirm; wrong passwords and wrong codes
+        // rename the action (`auth.contact_change_password_failed`, `account.contact_verification_failed`).
+        "requestContactChange" => ("account.contact_change_request", None),
+        "confirmContactChange" => ("account.contact_change_confirm", None),
         "revokeSession" => ("auth.session_revoke", Path("session", "session_id")),
         "addIdentityDocument" => ("identity_document.add", None),
         "exportMyData" => ("account.export", None),

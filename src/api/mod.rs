@@ -7,6 +7,7 @@ pub mod applications;
 pub mod audit;
 pub mod auth;
 pub mod catalogue;
+pub mod contacts;
 pub mod documents;
 pub mod extract;
 pub mod me;
@@ -42,6 +43,8 @@ fn v1(cfg: &mut ServiceConfig) {
         .service(me::change_password)
         .service(me::list_sessions)
         .service(me::revoke_session)
+        .service(contacts::request_contact_change)
+        .service(contacts::confirm_contact_change)
         .service(me::add_identity_document)
         .service(me::list_identity_documents)
         .service(privacy::export_my_data)

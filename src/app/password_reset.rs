@@ -1,4 +1,5 @@
-//! Forgotten passwords: a one-time code sent to the account's email or phone, then a new password.
+//! Forgotten passwords: a one-time code sent to the account's proven email or phone, then a new
+//! password.
 //! Both steps answer the same whether or not the account exists.
 
 use std::sync::Arc;
@@ -90,6 +91,11 @@ async fn send_code(state: &AppState, ctx: RequestContext, login: String) -> ApiR
         .db
         .write(move |conn| {
             let Some(account) = accounts::find_by_login(conn, &login)? else { return Ok(None) };
+            // A contact nobody proved may be someone else's (a typo at registration): no code goes there.
+            if !account.is_verified_login(&login) {
+                audit(&account, &ctx, "auth.password_reset_unverified_contact", 202).write(conn)?;
+                return Ok(None);
+            }
             let t = now();
             resets::retire_open(conn, &account.id, t)?;
             let code = format!("{:08}", rand::rngs::OsRng.gen_range(0..100_000_000u32));

@@ -18,6 +18,7 @@ use crate::state::AppState;
 use crate::store::accounts::{self, Account};
 use crate::store::applications::{self as applications, Application, Document, Event, Notification};
 use crate::store::audit::AuditEvent;
+use crate::store::contact_verifications;
 use crate::store::identity_documents::{self as identity_documents, IdentityDocument};
 use crate::store::privacy as store;
 use crate::store::sessions::{self, Session};
@@ -103,6 +104,7 @@ pub async fn erase(state: &AppState, caller: Resident, trail: AuditTrail) -> Api
             // After the withdrawals, which notify the resident.
             store::delete_notifications(conn, id)?;
             identity_documents::delete_all(conn, id)?;
+            contact_verifications::delete_all(conn, id)?;
             let ended = sessions::revoke_all(conn, id, None, "account_deleted", t)?;
             sessions::forget_devices(conn, id)?;
             accounts::erase(conn, id, t)?;

@@ -59,6 +59,22 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        email_verified -> Bool,
+        phone_verified -> Bool,
+    }
+}
+
+diesel::table! {
+    contact_verifications (id) {
+        id -> Text,
+        account_id -> Text,
+        channel -> Text,
+        value -> Text,
+        code_hash -> Text,
+        attempts -> Integer,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod calendar;
 pub mod catalogue;
+pub mod channel;
 pub mod contact;
 pub mod form;
 pub mod identity;

@@ -6,6 +6,7 @@ mod applications;
 mod architecture;
 mod catalogue;
 mod clients;
+mod contacts;
 mod documents;
 mod fuzz_multipart;
 mod hardening_auth;
