@@ -74,6 +74,8 @@ pub struct Config {
     pub database_url: Secret,
     /// Connections in the pool; near the core count (a much larger pool ruins tail latency).
     pub db_pool_size: u32,
+    /// Connections reserved for the writes of logins and refreshes (QAT_DB_AUTH_POOL_SIZE; 0 shares the pool).
+    pub db_auth_pool_size: u32,
     pub db_connect_timeout: Duration,
     pub demo_data: bool,
     pub admin_email: Option<String>,
@@ -170,6 +172,7 @@ impl Config {
             database_url: Secret(format!("sqlite://{}", data_dir.join("qinaotong.sqlite3").display())),
             data_dir,
             db_pool_size: (cores as u32 * 2).clamp(2, 8),
+            db_auth_pool_size: 2,
             db_connect_timeout: Duration::from_secs(2),
             demo_data: true,
             admin_email: Some("admin@qinaotong.example".into()),
@@ -283,6 +286,7 @@ impl Config {
         c.refresh_token_ttl =
             Duration::from_secs(parse_var("QAT_REFRESH_TOKEN_TTL_SECS", c.refresh_token_ttl.as_secs())?);
         c.db_pool_size = parse_var("QAT_DB_POOL_SIZE", c.db_pool_size)?.max(1);
+        c.db_auth_pool_size = parse_var("QAT_DB_AUTH_POOL_SIZE", c.db_auth_pool_size)?;
         c.max_upload_bytes = parse_var("QAT_MAX_UPLOAD_BYTES", c.max_upload_bytes)?;
         c.max_documents_per_application =
             parse_var("QAT_MAX_DOCUMENTS_PER_APPLICATION", c.max_documents_per_application)?;

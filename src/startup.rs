@@ -39,6 +39,11 @@ impl Application {
             config.db_pool_size,
             config.db_connect_timeout,
             config.db_queue_timeout,
+        )
+        .with_authentication_pool(
+            config.database_url.expose(),
+            config.db_auth_pool_size,
+            config.db_connect_timeout,
         );
         let pool = db.pool.clone();
         let seed_config = config.clone();

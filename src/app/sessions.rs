@@ -102,6 +102,7 @@ pub async fn login(state: &Arc<AppState>, ctx: RequestContext, input: Credential
     let counted = guard.clone();
     let (blocked, account) = state
         .db
+        .authentication()
         .write(move |conn| {
             crate::db::relax_durability(conn)?;
             if let Some(secs) = counted.count(conn)? {
@@ -120,6 +121,7 @@ pub async fn login(state: &Arc<AppState>, ctx: RequestContext, input: Credential
         (true, Some(account)) => {
             state
                 .db
+                .authentication()
                 .write(move |conn| {
                     guard.forgive(conn)?;
                     let tokens = open_session(&st, conn, &account, &ctx)?;
@@ -133,6 +135,7 @@ pub async fn login(state: &Arc<AppState>, ctx: RequestContext, input: Credential
         (_, account) => {
             state
                 .db
+                .authentication()
                 .write(move |conn| {
                     let audit = match &account {
                         Some(a) => account_audit(a, &ctx, "auth.login_failed").target("account", &a.id),
@@ -162,6 +165,7 @@ pub async fn refresh(
     // A reuse revokes the session in the transaction and answers 401 after it commits.
     let outcome = state
         .db
+        .authentication()
         .write(move |conn| {
             let t = now();
             let Some((token, session)) = sessions::find_token(conn, &hash)? else {
