@@ -104,15 +104,7 @@ fn main() {
         let client = reqwest::Client::builder().pool_max_idle_per_host(64).build().expect("client");
         let base = server.base.clone();
         support::wait_ready(&client, &base).await;
-        for i in 0..ACCOUNTS {
-            let res = client
-                .post(format!("{base}/v1/auth/register"))
-                .json(&json!({"email": format!("bench{i}@example.mo"), "password": PASSWORD, "full_name": "Bench Resident"}))
-                .send()
-                .await
-                .expect("register");
-            assert_eq!(res.status(), 201);
-        }
+        support::register_residents(&client, &base, "bench", ACCOUNTS, PASSWORD).await;
         let token = login(&client, &base, 0).await["access_token"].as_str().expect("token").to_owned();
 
         // Logins per second with 16 concurrent clients over the 50 accounts.

@@ -86,15 +86,7 @@ fn main() {
         let client = reqwest::Client::builder().pool_max_idle_per_host(READERS + LOGINS).build().expect("client");
         let base = server.base.clone();
         support::wait_ready(&client, &base).await;
-        for i in 0..LOGINS {
-            let res = client
-                .post(format!("{base}/v1/auth/register"))
-                .json(&json!({"email": format!("memory{i}@example.mo"), "password": PASSWORD, "full_name": "Bench Resident"}))
-                .send()
-                .await
-                .expect("register");
-            assert_eq!(res.status(), 201);
-        }
+        support::register_residents(&client, &base, "memory", LOGINS, PASSWORD).await;
         let token = login(&client, &base, RESIDENT, RESIDENT_PASSWORD).await;
         let services: Value = client
             .get(format!("{base}/v1/services?limit=100"))

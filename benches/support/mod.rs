@@ -82,3 +82,22 @@ pub async fn wait_ready(client: &reqwest::Client, base: &str) {
     }
     panic!("the server did not start");
 }
+
+/// Registers `count` residents `{prefix}{i}@example.mo`, all with `password`.
+pub async fn register_residents(
+    client: &reqwest::Client,
+    base: &str,
+    prefix: &str,
+    count: usize,
+    password: &str,
+) {
+    for i in 0..count {
+        let res = client
+            .post(format!("{base}/v1/auth/register"))
+            .json(&serde_json::json!({"email": format!("{prefix}{i}@example.mo"), "password": password, "full_name": "Bench Resident"}))
+            .send()
+            .await
+            .expect("register");
+        assert_eq!(res.status(), 201, "registering {prefix}{i}");
+    }
+}
