@@ -156,7 +156,7 @@ pub async fn register(
                 .subject(&account.id)
                 .result(201)
                 .write(conn)?;
-            let created = respond(&account)?;
+            let created = respond(&account)?.about(&account.id);
             created.remember(conn, record.as_ref())?;
             Ok(created)
         })

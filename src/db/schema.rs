@@ -146,6 +146,8 @@ diesel::table! {
         headers -> Text,
         body -> Text,
         created_at -> Timestamp,
+        key_id -> Nullable<Text>,
+        subject_id -> Nullable<Text>,
     }
 }
 
@@ -267,6 +269,7 @@ diesel::table! {
         disabled_reason -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        secret_key_id -> Nullable<Text>,
     }
 }
 

@@ -6,6 +6,7 @@ pub mod applications;
 pub mod audit;
 pub mod catalogue;
 pub mod clients;
+pub mod idempotency;
 pub mod identity_documents;
 pub mod password_resets;
 pub mod privacy;

@@ -4,6 +4,7 @@ mod accounts;
 mod admin;
 mod applications;
 mod architecture;
+mod at_rest;
 mod catalogue;
 mod clients;
 mod documents;
