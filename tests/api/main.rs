@@ -7,6 +7,7 @@ mod architecture;
 mod at_rest;
 mod catalogue;
 mod clients;
+mod crash;
 mod documents;
 mod fuzz_multipart;
 mod hardening_auth;
