@@ -5,6 +5,7 @@ mod admin;
 mod applications;
 mod architecture;
 mod at_rest;
+mod bounds;
 mod catalogue;
 mod clients;
 mod crash;
