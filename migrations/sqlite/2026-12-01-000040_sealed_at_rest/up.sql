@@ -7,3 +7,5 @@ ALTER TABLE idempotency_keys ADD COLUMN key_id TEXT;
 -- account erases the reply.
 ALTER TABLE idempotency_keys ADD COLUMN subject_id TEXT;
 CREATE INDEX idempotency_keys_subject_idx ON idempotency_keys (subject_id) WHERE subject_id IS NOT NULL;
+-- Finds the replies still in clear at start without reading the whole table.
+CREATE INDEX idempotency_keys_clear_idx ON idempotency_keys (created_at) WHERE key_id IS NULL;
