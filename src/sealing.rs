@@ -134,11 +134,6 @@ impl DataKeys {
             }
         }
     }
-
-    /// Whether a value stored under `key_id` (`None`: in clear) should be sealed again with the current key.
-    pub fn needs_reseal(&self, key_id: Option<&str>) -> bool {
-        key_id != Some(self.current_id())
-    }
 }
 
 /// What binds a webhook endpoint's sealed secret to its row.
@@ -203,9 +198,6 @@ mod tests {
         let rotated = DataKeys::new(&NEW, &[OLD]);
         assert_ne!(rotated.current_id(), old.current_id());
         assert_eq!(rotated.open(&sealed.text, &sealed.key_id, "k").unwrap(), b"reply");
-        assert!(rotated.needs_reseal(Some(&sealed.key_id)));
-        assert!(rotated.needs_reseal(None));
-        assert!(!rotated.needs_reseal(Some(rotated.current_id())));
         let forgotten = DataKeys::new(&NEW, &[]);
         let e = forgotten.open(&sealed.text, &sealed.key_id, "k").unwrap_err();
         assert!(e.to_string().contains("QAT_DATA_KEYS_PREVIOUS"), "{e}");
