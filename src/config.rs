@@ -85,6 +85,10 @@ pub struct Config {
     pub jwt_private_key: Option<Secret>,
     /// Extra PEM public keys still accepted for verification while keys rotate.
     pub jwt_previous_public_keys: Vec<String>,
+    /// Base64 of the 32-byte key that seals secrets at rest; generated into the data folder in development.
+    pub data_key: Option<Secret>,
+    /// Keys that sealed earlier values, still accepted for opening them while keys rotate.
+    pub data_keys_previous: Vec<Secret>,
     pub jwt_issuer: String,
     pub jwt_audience: String,
     pub access_token_ttl: Duration,
@@ -180,6 +184,8 @@ impl Config {
             log_format: LogFormat::Pretty,
             jwt_private_key: None,
             jwt_previous_public_keys: Vec::new(),
+            data_key: None,
+            data_keys_previous: Vec::new(),
             jwt_issuer: "https://api.qinaotong.example".into(),
             jwt_audience: "qinaotong-api".into(),
             access_token_ttl: Duration::from_secs(600),
@@ -272,6 +278,10 @@ impl Config {
                 .map(|k| format!("{}\n-----END PUBLIC KEY-----\n", k.replace("\\n", "\n")))
                 .collect();
         }
+        c.data_key = var("QAT_DATA_KEY").map(Secret);
+        let previous = var("QAT_DATA_KEYS_PREVIOUS").unwrap_or_default();
+        c.data_keys_previous =
+            previous.split(',').filter(|k| !k.trim().is_empty()).map(Secret::new).collect();
         if let Some(iss) = var("QAT_JWT_ISSUER") {
             c.jwt_issuer = iss;
         }
@@ -349,6 +359,13 @@ impl Config {
                 "QAT_JWT_PRIVATE_KEY or QAT_JWT_PRIVATE_KEY_FILE is required in production".into(),
             ));
         }
+        if self.data_key.is_none() {
+            return Err(ConfigError(
+                "QAT_DATA_KEY (base64 of 32 random bytes: openssl rand -base64 32) is required in production: \
+                 webhook secrets and stored replies are sealed with it"
+                    .into(),
+            ));
+        }
         if self.admin_password.as_ref().is_some_and(|p| p.expose() == DEV_ADMIN_PASSWORD) {
             return Err(ConfigError(
                 "QAT_ADMIN_PASSWORD must not be the development default in production".into(),
@@ -394,6 +411,7 @@ mod tests {
         c.admin_email = None;
         c.admin_password = None;
         c.jwt_private_key = Some(Secret("-----BEGIN PRIVATE KEY-----".into()));
+        c.data_key = Some(Secret("b64-data-key".into()));
         c.database_url = Secret::new("postgres://db/qat");
         c.metrics_token = Some(Secret("a-long-scrape-token".into()));
         c
@@ -414,6 +432,13 @@ mod tests {
         let mut dev = Config::development(PathBuf::from("/tmp/qat"));
         dev.webhook_allow_private = true;
         assert!(dev.validate().is_ok(), "development may reach loopback for tests");
+    }
+
+    #[test]
+    fn production_needs_a_data_key() {
+        let mut c = production();
+        c.data_key = None;
+        assert!(c.validate().unwrap_err().0.contains("QAT_DATA_KEY"));
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod http;
 pub mod idempotency;
 pub mod messages;
 pub mod openapi;
+pub mod sealing;
 pub mod seed;
 pub mod startup;
 pub mod state;

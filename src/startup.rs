@@ -34,6 +34,8 @@ impl Application {
         config.validate()?;
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|e| format!("cannot create data folder {}: {e}", config.data_dir.display()))?;
+        // Before touching the database: a wrong key is an operator's mistake to hear about at once.
+        let data_keys = std::sync::Arc::new(crate::sealing::DataKeys::load(&config)?);
         let db = Db::connect(
             config.database_url.expose(),
             config.db_pool_size,
@@ -47,6 +49,7 @@ impl Application {
         );
         let pool = db.pool.clone();
         let seed_config = config.clone();
+        let keys = data_keys.clone();
         tokio::task::spawn_blocking(move || -> Result<(), StartError> {
             let mut conn = pool.get().map_err(|e| format!("cannot reach the database: {e}"))?;
             let applied = crate::db::migrate(&mut conn)?;
@@ -54,6 +57,7 @@ impl Application {
                 tracing::info!(count = applied.len(), "applied migrations");
             }
             crate::seed::run(&mut conn, &seed_config)?;
+            crate::app::at_rest::seal_stored(&mut conn, &keys)?;
             Ok(())
         })
         .await??;
@@ -69,6 +73,7 @@ impl Application {
         let doc = crate::openapi::document();
         let state = web::Data::new(AppState {
             tokens,
+            data_keys,
             hasher,
             revocations: Default::default(),
             in_flight: Default::default(),
@@ -185,7 +190,7 @@ async fn maintenance(state: web::Data<AppState>) {
             .db
             .write(move |conn| {
                 let t = crate::db::types::now();
-                let keys = crate::idempotency::purge(conn, t - chrono::Duration::hours(25))?;
+                let keys = crate::store::idempotency::purge(conn, t - chrono::Duration::hours(25))?;
                 let counters = crate::store::throttle::purge(conn, t - window)?;
                 Ok((keys, counters))
             })

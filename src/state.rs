@@ -12,6 +12,8 @@ pub struct AppState {
     pub config: Config,
     pub db: Db,
     pub tokens: TokenService,
+    /// Seal and open webhook secrets and stored replies.
+    pub data_keys: std::sync::Arc<crate::sealing::DataKeys>,
     pub revocations: Revocations,
     pub hasher: Hasher,
     pub metrics: Metrics,

@@ -60,6 +60,11 @@ pub struct UploadForm {
     pub file: Vec<u8>,
 }
 
+/// A document's bytes as downloaded, in its own media type.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct FileBytes(pub Vec<u8>);
+
 /// What a multipart body held, before the required parts are checked.
 struct Parts {
     kind: Option<String>,
@@ -295,7 +300,7 @@ fn attachment(doc: Document, content: Content) -> HttpResponse {
     params(("application_id" = String, Path, description = "Application id"), ("document_id" = String, Path, description = "Document id")),
     responses(
         (status = 200, description = "The file, with its media type and a Content-Disposition name.",
-            content((Vec<u8> = "application/pdf"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/heic"))),
+            content((FileBytes = "application/pdf"), (FileBytes = "image/jpeg"), (FileBytes = "image/png"), (FileBytes = "image/heic"))),
         (status = 404, description = "No such document of the caller.", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -7,6 +7,7 @@ pub mod access;
 pub mod admin_catalogue;
 pub mod api_clients;
 pub mod applications;
+pub mod at_rest;
 pub mod caller;
 pub mod catalogue;
 pub mod client_tokens;

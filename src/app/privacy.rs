@@ -107,6 +107,9 @@ pub async fn erase(state: &AppState, caller: Resident, trail: AuditTrail) -> Api
             contact_verifications::delete_all(conn, id)?;
             let ended = sessions::revoke_all(conn, id, None, "account_deleted", t)?;
             sessions::forget_devices(conn, id)?;
+            // Stored first answers of the resident's creates hold their data (and a registration's
+            // answer their contacts): replays end with the account.
+            crate::store::idempotency::delete_for_account(conn, id)?;
             accounts::erase(conn, id, t)?;
             trail.write_in(conn, 204)?;
             Ok((ended, files))

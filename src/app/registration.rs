@@ -172,7 +172,7 @@ pub async fn register(
                     messages.push(message);
                 }
             }
-            let created = respond(&account, &pending)?;
+            let created = respond(&account, &pending)?.about(&account.id);
             created.remember(conn, record.as_ref())?;
             Ok((created, messages))
         })

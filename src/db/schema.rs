@@ -162,6 +162,8 @@ diesel::table! {
         headers -> Text,
         body -> Text,
         created_at -> Timestamp,
+        key_id -> Nullable<Text>,
+        subject_id -> Nullable<Text>,
     }
 }
 
@@ -283,6 +285,7 @@ diesel::table! {
         disabled_reason -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        secret_key_id -> Nullable<Text>,
     }
 }
 

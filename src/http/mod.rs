@@ -2,6 +2,7 @@
 //! the route table taken from the OpenAPI document, and problem documents for actix's own extractors.
 
 pub mod json;
+pub mod json_bounds;
 pub mod language;
 pub mod metrics;
 pub mod rate_limit;

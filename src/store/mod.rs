@@ -7,6 +7,7 @@ pub mod audit;
 pub mod catalogue;
 pub mod clients;
 pub mod contact_verifications;
+pub mod idempotency;
 pub mod identity_documents;
 pub mod password_resets;
 pub mod privacy;
