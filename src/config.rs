@@ -4,6 +4,9 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+mod channels;
+pub use channels::*;
+
 /// Whether safety checks for production apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Environment {
@@ -130,6 +133,8 @@ pub struct Config {
     pub webhook_poll_interval: Duration,
     pub webhook_timeout: Duration,
     pub shutdown_timeout: Duration,
+    /// Email, SMS and push: which are on, their providers, and the outbox worker's retries.
+    pub messaging: MessagingConfig,
 }
 
 /// A configuration that cannot be used, with a message for the operator.
@@ -209,6 +214,7 @@ impl Config {
             webhook_poll_interval: Duration::from_secs(1),
             webhook_timeout: Duration::from_secs(10),
             shutdown_timeout: Duration::from_secs(20),
+            messaging: MessagingConfig::default(),
         }
     }
 
@@ -331,6 +337,7 @@ impl Config {
             "QAT_WEBHOOK_RETRY_BASE_MS",
             c.webhook_retry_base.as_millis() as u64,
         )?);
+        c.messaging = MessagingConfig::from_env()?;
         c.validate()?;
         Ok(c)
     }
@@ -371,7 +378,7 @@ impl Config {
                     .into(),
             ));
         }
-        Ok(())
+        self.messaging.validate_production()
     }
 
     pub fn is_production(&self) -> bool {
@@ -392,6 +399,13 @@ mod tests {
         c.jwt_private_key = Some(Secret("-----BEGIN PRIVATE KEY-----".into()));
         c.database_url = Secret::new("postgres://db/qat");
         c.metrics_token = Some(Secret("a-long-scrape-token".into()));
+        c.messaging = MessagingConfig {
+            sms: false,
+            push: false,
+            smtp: Some(SmtpSettings::parse("smtps://mail.example").unwrap()),
+            mail_from: Some("no-reply@qinaotong.example".into()),
+            ..Default::default()
+        };
         c
     }
 

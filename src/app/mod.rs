@@ -15,6 +15,7 @@ pub mod documents;
 pub mod identity_documents;
 pub mod login_throttle;
 pub mod me;
+pub mod messages;
 pub mod notifications;
 pub mod org_applications;
 pub mod password_reset;

@@ -8,6 +8,7 @@ use rand::Rng;
 use subtle::ConstantTimeEq;
 
 use crate::app::login_throttle::address_key;
+use crate::app::messages;
 use crate::app::sessions::{login_key, revocation_keep};
 use crate::audit::Audit;
 use crate::auth::sha256_hex;
@@ -15,6 +16,7 @@ use crate::context::RequestContext;
 use crate::db::types::{new_id, now};
 use crate::domain::contact::LoginId;
 use crate::domain::password::NewPassword;
+use crate::domain::templates::SecurityEvent;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::accounts::{self, Account};
@@ -84,12 +86,13 @@ pub async fn request(state: &Arc<AppState>, ctx: RequestContext, login: String) 
     Ok(())
 }
 
-/// Makes a new code for the account with this login, if there is one, and sends it.
+/// Makes a new code for the account with this login, if there is one, and queues its message in the
+/// same transaction, so a stored code always has its message on the way.
 async fn send_code(state: &AppState, ctx: RequestContext, login: String) -> ApiResult<()> {
-    let message = state
+    state
         .db
         .write(move |conn| {
-            let Some(account) = accounts::find_by_login(conn, &login)? else { return Ok(None) };
+            let Some(account) = accounts::find_by_login(conn, &login)? else { return Ok(()) };
             let t = now();
             resets::retire_open(conn, &account.id, t)?;
             let code = format!("{:08}", rand::rngs::OsRng.gen_range(0..100_000_000u32));
@@ -97,13 +100,9 @@ async fn send_code(state: &AppState, ctx: RequestContext, login: String) -> ApiR
             resets::insert(conn, &new_id(), &account.id, &code_hash(&account.id, &code), expires, t)?;
             audit(&account, &ctx, "auth.password_reset_requested", 202).write(conn)?;
             // Sent to the contact that was given, so a code never goes somewhere the caller did not name.
-            Ok(Some((login, message(&account.preferred_language, &code))))
+            messages::queue_text(conn, &login, &message(&account.preferred_language, &code))
         })
-        .await?;
-    if let Some((recipient, text)) = message {
-        state.sender.send(&recipient, &text);
-    }
-    Ok(())
+        .await
 }
 
 /// A new password, authorised by a code.
@@ -181,6 +180,8 @@ pub async fn reset(state: &AppState, ctx: RequestContext, input: Reset) -> ApiRe
             let account = accounts::find(conn, &pending.account_id)?;
             accounts::set_password(conn, &account.id, &hash, t)?;
             let ended = sessions::revoke_all(conn, &account.id, None, "password_reset", t)?;
+            messages::forget_sessions(conn, &ended)?;
+            messages::queue_security_alert(conn, &account, SecurityEvent::PasswordChanged)?;
             audit(&account, &ctx, "auth.password_reset", 204).write(conn)?;
             Ok(ended)
         })

@@ -105,6 +105,7 @@ pub async fn erase(state: &AppState, caller: Resident, trail: AuditTrail) -> Api
             identity_documents::delete_all(conn, id)?;
             let ended = sessions::revoke_all(conn, id, None, "account_deleted", t)?;
             sessions::forget_devices(conn, id)?;
+            crate::app::messages::forget_account(conn, id)?;
             accounts::erase(conn, id, t)?;
             trail.write_in(conn, 204)?;
             Ok((ended, files))

@@ -213,6 +213,7 @@ pub async fn logout(
             if !sessions::revoke(conn, &session.account_id, &session.id, "logout", now())? {
                 return Ok(None);
             }
+            crate::app::messages::forget_sessions(conn, std::slice::from_ref(&session.id))?;
             let account = accounts::find(conn, &session.account_id)?;
             account_audit(&account, &ctx, "auth.logout").target("session", &session.id).write(conn)?;
             Ok(Some(session.id))
