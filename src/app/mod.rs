@@ -10,6 +10,8 @@ pub mod applications;
 pub mod caller;
 pub mod catalogue;
 pub mod client_tokens;
+pub mod deliveries;
+pub mod devices;
 pub mod document_content;
 pub mod documents;
 pub mod identity_documents;

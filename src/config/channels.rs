@@ -168,10 +168,13 @@ fn number<T: std::str::FromStr>(name: &str, default: T) -> Result<T, ConfigError
     }
 }
 
-fn secret_or_file(name: &str) -> Result<Option<Secret>, ConfigError> {
+/// A value given inline or as `{name}_FILE`. Inline PEM keys may carry `\n` for their line breaks
+/// (`pem`); JSON keeps its own escapes.
+fn secret_or_file(name: &str, pem: bool) -> Result<Option<Secret>, ConfigError> {
     let file = format!("{name}_FILE");
     match (var(name), var(&file)) {
-        (Some(v), _) => Ok(Some(Secret::new(v.replace("\\n", "\n")))),
+        (Some(v), _) if pem => Ok(Some(Secret::new(v.replace("\\n", "\n")))),
+        (Some(v), _) => Ok(Some(Secret::new(v))),
         (None, Some(path)) => std::fs::read_to_string(&path)
             .map(|s| Some(Secret::new(s)))
             .map_err(|e| ConfigError(format!("{file} {path:?}: {e}"))),
@@ -209,14 +212,14 @@ impl MessagingConfig {
                 content_type: var("QAT_SMS_CONTENT_TYPE").unwrap_or_else(|| "application/json".into()),
             });
         }
-        if let Some(account) = secret_or_file("QAT_FCM_SERVICE_ACCOUNT")? {
+        if let Some(account) = secret_or_file("QAT_FCM_SERVICE_ACCOUNT", false)? {
             c.fcm = Some(FcmSettings::from_json(
                 account.expose(),
                 var("QAT_FCM_BASE_URL"),
                 var("QAT_FCM_TOKEN_URL"),
             )?);
         }
-        let apns_key = secret_or_file("QAT_APNS_KEY")?;
+        let apns_key = secret_or_file("QAT_APNS_KEY", true)?;
         let apns = (var("QAT_APNS_KEY_ID"), var("QAT_APNS_TEAM_ID"), apns_key, var("QAT_APNS_TOPIC"));
         c.apns = match apns {
             (None, None, None, None) => None,

@@ -24,6 +24,8 @@ mod password_reset;
 mod precedence;
 mod privacy;
 mod process;
+mod push;
+mod push_stand_ins;
 mod quotas;
 mod shutdown;
 mod smtp_sink;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use diesel::prelude::*;
 use qinaotong::config::SmtpSettings;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::{STRONG_PASSWORD, TestApp, eventually};
 use crate::smtp_sink::{Mail, SmtpSink};
@@ -120,4 +120,69 @@ async fn a_relay_that_never_accepts_ends_in_the_dead_letter_state() {
     let metrics = app.get("/metrics").await.text().await.unwrap();
     assert!(metrics.contains("qat_messages_total{channel=\"email\",outcome=\"dead\"} 1"), "{metrics}");
     assert!(metrics.contains("qat_messages_total{channel=\"email\",outcome=\"failed\"} 3"), "{metrics}");
+}
+
+#[actix_web::test]
+async fn a_phone_only_resident_gets_the_code_through_the_sms_gateway() {
+    use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+    use std::sync::{Arc, Mutex};
+    type Received = Arc<Mutex<Vec<(String, Value)>>>;
+    // The gateway: HTTP Basic credentials, a JSON body made from the template; busy once.
+    let received: Received = Arc::default();
+    let busy = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let (log, first) = (received.clone(), busy.clone());
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://127.0.0.1:{}/v2/sms", listener.local_addr().unwrap().port());
+    let server = HttpServer::new(move || {
+        let (log, first) = (log.clone(), first.clone());
+        App::new().route(
+            "/v2/sms",
+            web::post().to(move |req: HttpRequest, body: web::Json<Value>| {
+                let (log, first) = (log.clone(), first.clone());
+                async move {
+                    let auth = req.headers().get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("");
+                    log.lock().unwrap().push((auth.to_owned(), body.0));
+                    if first.swap(false, Ordering::SeqCst) {
+                        return HttpResponse::ServiceUnavailable().finish();
+                    }
+                    HttpResponse::Accepted().json(json!({"message_id": "gw-1"}))
+                }
+            }),
+        )
+    })
+    .workers(1)
+    .listen(listener)
+    .unwrap();
+    actix_web::rt::spawn(server.run());
+    let app = TestApp::spawn_with(move |c| {
+        c.messaging.sms_gateway = Some(qinaotong::config::SmsSettings {
+            url,
+            username: Some("qat".into()),
+            password: Some(qinaotong::config::Secret::new("gateway-secret")),
+            token: None,
+            template: r#"{"from":"QinAoTong","to":"{to}","body":"{text}"}"#.into(),
+            content_type: "application/json".into(),
+        });
+        c.messaging.poll_interval = Duration::from_millis(50);
+        c.messaging.retry_base = Duration::from_millis(50);
+    })
+    .await;
+    let body = json!({"phone": "+853 6612 3456", "password": STRONG_PASSWORD, "full_name": "Ho Ka Yan", "preferred_language": "zh-Hans"});
+    assert_eq!(app.post_json("/v1/auth/register", &body).await.status(), 201);
+    let res = app.post_json("/v1/auth/password-reset", &json!({"login": "+85366123456"})).await;
+    assert_eq!(res.status(), 202);
+    let sent = eventually("the SMS accepted", || async {
+        let got = received.lock().unwrap().clone();
+        (got.len() >= 2).then_some(got)
+    })
+    .await;
+    let (auth, sms) = &sent[1];
+    assert_eq!(auth, "Basic cWF0OmdhdGV3YXktc2VjcmV0", "qat:gateway-secret");
+    assert_eq!(sms["to"], "+85366123456");
+    assert_eq!(sms["from"], "QinAoTong");
+    let text = sms["body"].as_str().unwrap();
+    assert!(text.starts_with("琴澳通重设密码验证码："), "in the resident's language: {text}");
+    let code: String = text.chars().filter(char::is_ascii_digit).take(8).collect();
+    let reset = json!({"login": "+85366123456", "code": code, "password": "Granite-Orchid-88"});
+    assert_eq!(app.post_json("/v1/auth/password-reset/confirm", &reset).await.status(), 204);
 }
