@@ -122,6 +122,15 @@ pub async fn login(state: &Arc<AppState>, ctx: RequestContext, input: Credential
                 .db
                 .write(move |conn| {
                     guard.forgive(conn)?;
+                    // A client the account never used before is announced; the first login is not.
+                    let (all, same) = sessions::seen_from(conn, &account.id, &ctx.user_agent)?;
+                    if all > 0 && same == 0 {
+                        crate::app::messages::queue_security_alert(
+                            conn,
+                            &account,
+                            crate::domain::templates::SecurityEvent::NewLogin,
+                        )?;
+                    }
                     let tokens = open_session(&st, conn, &account, &ctx)?;
                     account_audit(&account, &ctx, "auth.login")
                         .target("session", &tokens.session_id)

@@ -18,12 +18,15 @@ pub const NEUTRAL_SUBJECT: &str = "琴澳通 Qin Ao Tong";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SecurityEvent {
     PasswordChanged,
+    /// A login from a client (user agent) the account never used before.
+    NewLogin,
 }
 
 impl SecurityEvent {
     pub fn kind(self) -> &'static str {
         match self {
             SecurityEvent::PasswordChanged => "security.password_changed",
+            SecurityEvent::NewLogin => "security.new_login",
         }
     }
 }
@@ -46,6 +49,22 @@ pub fn security_alert(locale: Locale, event: SecurityEvent) -> (String, String) 
             "Password changed",
             "The password of your Qin Ao Tong account was just changed and every session ended. \
              If this was not you, reset it now.",
+        ),
+        (SecurityEvent::NewLogin, Locale::ZhHant) => {
+            ("新裝置登入", "您的琴澳通帳戶剛在一部新裝置上登入。如非本人操作，請立即更改密碼。")
+        }
+        (SecurityEvent::NewLogin, Locale::ZhHans) => {
+            ("新设备登录", "您的琴澳通账户刚在一台新设备上登录。如非本人操作，请立即更改密码。")
+        }
+        (SecurityEvent::NewLogin, Locale::Pt) => (
+            "Nova sessão iniciada",
+            "Foi iniciada uma sessão na sua conta Qin Ao Tong num dispositivo novo. \
+             Se não foi você, altere a palavra-passe já.",
+        ),
+        (SecurityEvent::NewLogin, Locale::En) => (
+            "New sign-in",
+            "Your Qin Ao Tong account was just signed in to on a new device. \
+             If this was not you, change your password now.",
         ),
     };
     (title.to_owned(), body.to_owned())
@@ -103,8 +122,10 @@ mod tests {
     #[test]
     fn alerts_exist_in_every_language_and_html_is_escaped() {
         for locale in Locale::ALL {
-            let (title, body) = security_alert(locale, SecurityEvent::PasswordChanged);
-            assert!(!title.is_empty() && body.contains(service_name(locale)));
+            for event in [SecurityEvent::PasswordChanged, SecurityEvent::NewLogin] {
+                let (title, body) = security_alert(locale, event);
+                assert!(!title.is_empty() && body.contains(service_name(locale)));
+            }
         }
         let html = email_html("en", "A <b>", "x & y\nz", "Qin Ao Tong");
         assert!(html.contains("A &lt;b&gt;") && html.contains("<p>x &amp; y</p><p>z</p>"));

@@ -150,3 +150,14 @@ pub fn forget_devices(conn: &mut DbConn, account_id: &str) -> QueryResult<usize>
         .set((sessions::user_agent.eq(""), sessions::ip.eq("")))
         .execute(conn)
 }
+
+/// How many sessions the account ever opened, and how many of them from this user agent.
+pub fn seen_from(conn: &mut DbConn, account_id: &str, user_agent: &str) -> QueryResult<(i64, i64)> {
+    let all: i64 = sessions::table.filter(sessions::account_id.eq(account_id)).count().get_result(conn)?;
+    let same: i64 = sessions::table
+        .filter(sessions::account_id.eq(account_id))
+        .filter(sessions::user_agent.eq(user_agent))
+        .count()
+        .get_result(conn)?;
+    Ok((all, same))
+}

@@ -29,6 +29,23 @@ pub async fn register(app: &TestApp, email: &str, language: &str) {
     assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
 }
 
+/// The subject line, with its RFC 2047 base64 words decoded.
+fn decoded_subject(mail: &Mail) -> String {
+    use base64::Engine;
+    let raw = mail.header("Subject").expect("a subject");
+    raw.split_whitespace()
+        .map(|word| match word.strip_prefix("=?utf-8?b?").and_then(|w| w.strip_suffix("?=")) {
+            Some(b64) => {
+                String::from_utf8(base64::engine::general_purpose::STANDARD.decode(b64).unwrap()).unwrap()
+            }
+            None => format!(" {word} "),
+        })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The eight digits that follow "code: " in the mail's text part.
 fn code_in(mail: &Mail) -> String {
     let at = mail.data.find("code: ").expect("the mail carries a code") + 6;
@@ -185,4 +202,30 @@ async fn a_phone_only_resident_gets_the_code_through_the_sms_gateway() {
     let code: String = text.chars().filter(char::is_ascii_digit).take(8).collect();
     let reset = json!({"login": "+85366123456", "code": code, "password": "Granite-Orchid-88"});
     assert_eq!(app.post_json("/v1/auth/password-reset/confirm", &reset).await.status(), 204);
+}
+
+#[actix_web::test]
+async fn a_login_from_a_new_device_is_announced_and_the_usual_ones_are_not() {
+    let sink = SmtpSink::start().await;
+    let app = spawn_with_mail(&sink).await;
+    register(&app, "watchful@example.mo", "zh-Hant").await;
+    let login = |agent: &'static str| {
+        app.request(reqwest::Method::POST, "/v1/auth/login")
+            .header("user-agent", agent)
+            .json(&json!({"login": "watchful@example.mo", "password": STRONG_PASSWORD}))
+            .send()
+    };
+    for agent in ["QinAoTong/2.4 (iPhone)", "QinAoTong/2.4 (iPhone)"] {
+        assert_eq!(login(agent).await.unwrap().status(), 200);
+    }
+    assert_eq!(login("Mozilla/5.0 (X11; Linux)").await.unwrap().status(), 200);
+    let alert = mail_to(&sink, "watchful@example.mo", 1).await.remove(0);
+    assert_eq!(decoded_subject(&alert), "新裝置登入 - 琴澳通", "in the resident's language");
+    let kinds: Vec<String> = app
+        .db(|c| {
+            use qinaotong::db::schema::message_outbox::dsl as m;
+            m::message_outbox.select(m::kind).load(c).unwrap()
+        })
+        .await;
+    assert_eq!(kinds, vec!["security.new_login".to_owned()], "the first and the usual logins are quiet");
 }
