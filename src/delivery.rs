@@ -180,7 +180,8 @@ async fn deliver(state: &AppState, channels: &Channels, m: Message) {
         Err(f) if target.is_none() => (outbox::CANCELLED, Some(f.text())),
         Err(f) => (outbox::DEAD, Some(f.text())),
     };
-    if outcome.is_err() {
+    // A message whose device went away did not fail: there was nobody left to send it to.
+    if outcome.is_err() && target.is_some() {
         metrics.count(&m.channel, "failed");
     }
     match status {
