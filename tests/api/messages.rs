@@ -229,3 +229,39 @@ async fn a_login_from_a_new_device_is_announced_and_the_usual_ones_are_not() {
         .await;
     assert_eq!(kinds, vec!["security.new_login".to_owned()], "the first and the usual logins are quiet");
 }
+
+#[actix_web::test]
+async fn mail_never_falls_back_to_plain_text_when_tls_was_asked_for() {
+    // The relay offers no STARTTLS and speaks no TLS: with `smtp://` (STARTTLS required) or `smtps://`
+    // the code must not travel, and waits in the outbox instead.
+    for scheme in ["smtp", "smtps"] {
+        let sink = SmtpSink::start().await;
+        let url = format!("{scheme}://127.0.0.1:{}", sink.port);
+        let app = TestApp::spawn_with(move |c| {
+            c.messaging.smtp = Some(SmtpSettings::parse(&url).unwrap());
+            c.messaging.mail_from = Some("no-reply@qinaotong.example".into());
+            c.messaging.poll_interval = Duration::from_millis(50);
+            c.messaging.timeout = Duration::from_secs(2);
+        })
+        .await;
+        register(&app, "careful@example.mo", "en").await;
+        app.post_json("/v1/auth/password-reset", &json!({"login": "careful@example.mo"})).await;
+        let error: String = eventually("a failed attempt recorded", || async {
+            app.db(|c| {
+                use qinaotong::db::schema::message_outbox::dsl as m;
+                m::message_outbox
+                    .filter(m::attempts.ge(1))
+                    .select(m::last_error)
+                    .first::<Option<String>>(c)
+                    .optional()
+                    .unwrap()
+                    .flatten()
+            })
+            .await
+        })
+        .await;
+        assert!(sink.mails.lock().unwrap().is_empty(), "{scheme}: nothing sent in clear text");
+        let why = if scheme == "smtp" { "STARTTLS" } else { "corrupt message" };
+        assert!(error.contains(why), "{scheme}: {error}");
+    }
+}
