@@ -123,8 +123,9 @@ pub async fn login(state: &Arc<AppState>, ctx: RequestContext, input: Credential
                 .write(move |conn| {
                     guard.forgive(conn)?;
                     // A client the account never used before is announced; the first login is not.
-                    let (all, same) = sessions::seen_from(conn, &account.id, &ctx.user_agent)?;
-                    if all > 0 && same == 0 {
+                    let (known_account, known_client) =
+                        sessions::seen_from(conn, &account.id, &ctx.user_agent)?;
+                    if known_account && !known_client {
                         crate::app::messages::queue_security_alert(
                             conn,
                             &account,

@@ -151,13 +151,12 @@ pub fn forget_devices(conn: &mut DbConn, account_id: &str) -> QueryResult<usize>
         .execute(conn)
 }
 
-/// How many sessions the account ever opened, and how many of them from this user agent.
-pub fn seen_from(conn: &mut DbConn, account_id: &str, user_agent: &str) -> QueryResult<(i64, i64)> {
-    let all: i64 = sessions::table.filter(sessions::account_id.eq(account_id)).count().get_result(conn)?;
-    let same: i64 = sessions::table
-        .filter(sessions::account_id.eq(account_id))
-        .filter(sessions::user_agent.eq(user_agent))
-        .count()
-        .get_result(conn)?;
-    Ok((all, same))
+/// Whether the account ever opened a session, and whether one from this user agent. Each stops at the
+/// first row found, however many sessions the account has had.
+pub fn seen_from(conn: &mut DbConn, account_id: &str, user_agent: &str) -> QueryResult<(bool, bool)> {
+    let any = sessions::table.filter(sessions::account_id.eq(account_id));
+    let first: Option<String> = any.select(sessions::id).first(conn).optional()?;
+    let same: Option<String> =
+        any.filter(sessions::user_agent.eq(user_agent)).select(sessions::id).first(conn).optional()?;
+    Ok((first.is_some(), same.is_some()))
 }
