@@ -4,6 +4,11 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+mod channels;
+mod secret;
+pub use channels::*;
+pub use secret::Secret;
+
 /// Whether safety checks for production apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Environment {
@@ -16,52 +21,6 @@ pub enum Environment {
 pub enum LogFormat {
     Json,
     Pretty,
-}
-
-/// A value that must never be printed: `Debug` shows a placeholder.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
-/// Stored secrets (webhook signing keys) are read and written as text.
-impl From<String> for Secret {
-    fn from(value: String) -> Self {
-        Self(value)
-    }
-}
-
-impl From<Secret> for String {
-    fn from(secret: Secret) -> Self {
-        secret.0
-    }
-}
-
-/// Read from request bodies as a plain string (passwords, codes, refresh tokens).
-impl<'de> serde::Deserialize<'de> for Secret {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Secret)
-    }
-}
-
-/// Written as a plain string, for the one answer that hands a new secret to its owner.
-impl serde::Serialize for Secret {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0)
-    }
 }
 
 /// Everything the server needs to start. Built by [`Config::from_env`] or directly in tests.
@@ -136,6 +95,8 @@ pub struct Config {
     pub webhook_poll_interval: Duration,
     pub webhook_timeout: Duration,
     pub shutdown_timeout: Duration,
+    /// Email, SMS and push: which are on, their providers, and the outbox worker's retries.
+    pub messaging: MessagingConfig,
 }
 
 /// A configuration that cannot be used, with a message for the operator.
@@ -218,6 +179,7 @@ impl Config {
             webhook_poll_interval: Duration::from_secs(1),
             webhook_timeout: Duration::from_secs(10),
             shutdown_timeout: Duration::from_secs(20),
+            messaging: MessagingConfig::default(),
         }
     }
 
@@ -345,6 +307,7 @@ impl Config {
             "QAT_WEBHOOK_RETRY_BASE_MS",
             c.webhook_retry_base.as_millis() as u64,
         )?);
+        c.messaging = MessagingConfig::from_env()?;
         c.validate()?;
         Ok(c)
     }
@@ -392,7 +355,7 @@ impl Config {
                     .into(),
             ));
         }
-        Ok(())
+        self.messaging.validate_production()
     }
 
     pub fn is_production(&self) -> bool {
@@ -414,6 +377,13 @@ mod tests {
         c.data_key = Some(Secret("b64-data-key".into()));
         c.database_url = Secret::new("postgres://db/qat");
         c.metrics_token = Some(Secret("a-long-scrape-token".into()));
+        c.messaging = MessagingConfig {
+            sms: false,
+            push: false,
+            smtp: Some(SmtpSettings::parse("smtps://mail.example").unwrap()),
+            mail_from: Some("no-reply@qinaotong.example".into()),
+            ..Default::default()
+        };
         c
     }
 

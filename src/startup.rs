@@ -70,6 +70,8 @@ impl Application {
             config.access_token_ttl,
         );
         let hasher = Hasher::new(config.hash_threads, config.hash_queue)?;
+        // Before anything is served: a provider that cannot be set up stops the start.
+        let channels = crate::delivery::Channels::from_config(&config)?;
         let doc = crate::openapi::document();
         let state = web::Data::new(AppState {
             tokens,
@@ -77,11 +79,7 @@ impl Application {
             hasher,
             revocations: Default::default(),
             in_flight: Default::default(),
-            sender: if config.is_production() {
-                std::sync::Arc::new(crate::messages::NoSender)
-            } else {
-                std::sync::Arc::new(crate::messages::DevelopmentSender)
-            },
+            deliveries: Default::default(),
             routes: RouteTable::from_openapi(&doc),
             openapi_json: crate::openapi::document_json(),
             metrics: Default::default(),
@@ -92,6 +90,7 @@ impl Application {
         actix_web::rt::spawn(refresh_revocations(state.clone()));
         actix_web::rt::spawn(maintenance(state.clone()));
         actix_web::rt::spawn(crate::webhooks::run(state.clone()));
+        actix_web::rt::spawn(crate::delivery::run(state.clone(), channels));
         let listener = TcpListener::bind(&config.bind)?;
         let port = listener.local_addr()?.port();
         let app_state = state.clone();

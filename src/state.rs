@@ -22,7 +22,8 @@ pub struct AppState {
     pub routes: RouteTable,
     /// Idempotency keys being processed on this instance right now.
     pub in_flight: std::sync::Mutex<std::collections::HashSet<String>>,
-    pub sender: std::sync::Arc<dyn crate::messages::MessageSender>,
+    /// Outgoing messages per channel and outcome, for `/metrics`.
+    pub deliveries: crate::http::delivery_metrics::DeliveryMetrics,
     /// The OpenAPI document, serialised once at start.
     pub openapi_json: String,
 }

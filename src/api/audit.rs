@@ -57,6 +57,7 @@ fn spec(operation_id: &str) -> Option<Spec> {
         "revokeApiClient" => ("api_client.revoke", Path("api_client", "client_ref")),
         "rotateApiClientSecret" => ("api_client.rotate_secret", Path("api_client", "client_ref")),
         "listAuditEvents" => ("audit.list", Query),
+        "listMessageDeliveries" => ("message.list_deliveries", Path("account", "account_id")),
         // A person's own account; the use cases name the account or document they touch.
         "updateMe" => ("account.update", None),
         // Contact changes name the verification they make or confirm; wrong passwords and wrong codes
@@ -67,6 +68,10 @@ fn spec(operation_id: &str) -> Option<Spec> {
         "addIdentityDocument" => ("identity_document.add", None),
         "exportMyData" => ("account.export", None),
         "deleteMe" => ("account.delete", None),
+        // Push devices and where messages go; the use cases name the device and the resident.
+        "registerDevice" => ("device.register", None),
+        "deleteDevice" => ("device.delete", Path("device", "device_id")),
+        "updateNotificationPreferences" => ("account.notification_preferences_update", None),
         _ => return Option::None,
     };
     Some(Spec { action, target })

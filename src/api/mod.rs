@@ -8,6 +8,8 @@ pub mod audit;
 pub mod auth;
 pub mod catalogue;
 pub mod contacts;
+pub mod deliveries;
+pub mod devices;
 pub mod documents;
 pub mod extract;
 pub mod me;
@@ -77,6 +79,11 @@ fn v1(cfg: &mut ServiceConfig) {
         .service(webhooks::list_webhook_deliveries)
         .service(webhooks::redeliver_webhook);
     cfg.service(notifications::list_notifications).service(notifications::mark_notification_read);
+    cfg.service(devices::register_device)
+        .service(devices::list_my_devices)
+        .service(devices::delete_device)
+        .service(devices::get_notification_preferences)
+        .service(devices::update_notification_preferences);
     cfg.service(admin::create_staff_account)
         .service(admin::create_api_client)
         .service(admin_catalogue::create_organisation)
@@ -86,5 +93,6 @@ fn v1(cfg: &mut ServiceConfig) {
         .service(access::list_audit_events)
         .service(admin::disable_staff_account)
         .service(admin::revoke_api_client)
-        .service(admin::rotate_api_client_secret);
+        .service(admin::rotate_api_client_secret)
+        .service(deliveries::list_message_deliveries);
 }

@@ -9,7 +9,7 @@ use chrono::Duration;
 use subtle::ConstantTimeEq;
 
 use crate::app::caller::Resident;
-use crate::app::contact_codes::{self as codes, MAX_ATTEMPTS, Outgoing, deliver};
+use crate::app::contact_codes::{self as codes, MAX_ATTEMPTS, Outgoing};
 use crate::app::login_throttle::{PasswordGuard, verify_counted};
 use crate::app::registration::login_taken;
 use crate::audit::AuditTrail;
@@ -84,15 +84,14 @@ pub async fn request(
                 return Ok(Err(login_taken()));
             }
             throttle::record_failure(conn, &send_key, send_limit, window, t)?;
-            let issued = codes::issue(conn, &account, &contact, t)?;
-            trail.set_target("contact_verification", &issued.0.id);
+            let (verification, message) = codes::issue(conn, &account, &contact, t)?;
+            codes::queue(conn, &[message])?;
+            trail.set_target("contact_verification", &verification.id);
             trail.write_in(conn, 202)?;
-            Ok(Ok(issued))
+            Ok(Ok(verification))
         })
         .await?;
-    let (verification, message) = outcome?;
-    deliver(state, vec![message]);
-    Ok(verification)
+    outcome
 }
 
 /// Confirms a verification of the caller's with its code: the contact becomes the account's, proven,
@@ -145,11 +144,10 @@ pub async fn confirm(
                 }
                 _ => Vec::new(),
             };
+            codes::queue(conn, &notice)?;
             trail.write_in(conn, 200)?;
-            Ok(Ok((after, notice)))
+            Ok(Ok(after))
         })
         .await?;
-    let (account, notice) = outcome?;
-    deliver(state, notice);
-    Ok(account)
+    outcome
 }

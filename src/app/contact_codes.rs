@@ -1,5 +1,6 @@
-//! Codes that prove a contact, and the messages about contacts: made inside a transaction, sent only
-//! after it commits, and all sent through [`deliver`].
+//! Codes that prove a contact, and the messages about contacts: made inside a transaction and queued
+//! in the message outbox by that same transaction, all through [`queue`], so a stored code always has its
+//! message on the way and a rolled-back one never leaves.
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::QueryResult;
@@ -9,7 +10,7 @@ use crate::auth::sha256_hex;
 use crate::db::DbConn;
 use crate::db::types::new_id;
 use crate::domain::channel::{Channel, Contact};
-use crate::state::AppState;
+use crate::error::ApiResult;
 use crate::store::accounts::Account;
 use crate::store::contact_verifications::{self as verifications, Verification};
 
@@ -17,18 +18,19 @@ use crate::store::contact_verifications::{self as verifications, Verification};
 pub const CODE_TTL_MINUTES: i64 = 15;
 pub const MAX_ATTEMPTS: i32 = 5;
 
-/// A message waiting for its transaction to commit.
+/// A text for one contact.
 #[derive(Debug)]
 pub struct Outgoing {
     pub recipient: String,
     pub text: String,
 }
 
-/// The one place contact messages leave the server.
-pub fn deliver(state: &AppState, messages: Vec<Outgoing>) {
+/// The one place contact messages leave: the outbox, inside the caller's transaction.
+pub fn queue(conn: &mut DbConn, messages: &[Outgoing]) -> ApiResult<()> {
     for m in messages {
-        state.sender.send(&m.recipient, &m.text);
+        crate::app::messages::queue_text(conn, &m.recipient, &m.text)?;
     }
+    Ok(())
 }
 
 /// The stored form of a code: keyed by its verification, so equal codes never share a hash.

@@ -7,6 +7,7 @@ use chrono::NaiveDateTime;
 
 use crate::app::caller::Person;
 use crate::app::login_throttle::{PasswordGuard, verify_counted};
+use crate::app::messages;
 use crate::app::sessions::revocation_keep;
 use crate::audit::{Audit, AuditTrail};
 use crate::context::RequestContext;
@@ -17,6 +18,7 @@ use crate::domain::channel::{Channel, Contact};
 use crate::domain::locale::Locale;
 use crate::domain::password::NewPassword;
 use crate::domain::person::check_full_name;
+use crate::domain::templates::SecurityEvent;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::accounts::{self, Account};
@@ -116,6 +118,7 @@ pub async fn change_password(
 ) -> ApiResult<()> {
     let id = caller.id.clone();
     let account = state.db.run(move |conn| Ok(accounts::find(conn, &id)?)).await?;
+    let alerted = account.clone();
     let mut context = vec![account.full_name.as_str()];
     context.extend(account.email.as_deref().and_then(|e| e.split('@').next()));
     let new = NewPassword::parse(change.new_password.expose(), &context)
@@ -143,6 +146,8 @@ pub async fn change_password(
             accounts::set_password(conn, &caller.id, &hash, t)?;
             let keep = caller.session_id.as_deref();
             let ended = sessions::revoke_all(conn, &caller.id, keep, "password_change", t)?;
+            messages::forget_sessions(conn, &ended)?;
+            messages::queue_security_alert(conn, &alerted, SecurityEvent::PasswordChanged)?;
             audit.write(conn)?;
             Ok(ended)
         })
@@ -177,6 +182,7 @@ pub async fn revoke_session(
             if !sessions::revoke(conn, &caller.id, &sid, "revoked_by_user", now())? {
                 return Err(ApiError::not_found());
             }
+            messages::forget_sessions(conn, std::slice::from_ref(&sid))?;
             trail.write_in(conn, 204)?;
             Ok(())
         })

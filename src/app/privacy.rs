@@ -110,6 +110,7 @@ pub async fn erase(state: &AppState, caller: Resident, trail: AuditTrail) -> Api
             // Stored first answers of the resident's creates hold their data (and a registration's
             // answer their contacts): replays end with the account.
             crate::store::idempotency::delete_for_account(conn, id)?;
+            crate::app::messages::forget_account(conn, id)?;
             accounts::erase(conn, id, t)?;
             trail.write_in(conn, 204)?;
             Ok((ended, files))

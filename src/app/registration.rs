@@ -2,7 +2,7 @@
 //! and idempotent replays are answered (by the caller of [`register`]) before any of this runs, so a
 //! retry neither hashes a password nor writes anything.
 
-use crate::app::contact_codes::{self as codes, deliver};
+use crate::app::contact_codes as codes;
 use crate::app::login_throttle::address_key;
 use crate::audit::Audit;
 use crate::context::RequestContext;
@@ -147,7 +147,7 @@ pub async fn register(
         email_verified: false,
         phone_verified: false,
     };
-    let (created, messages) = state
+    let created = state
         .db
         .write(move |conn| {
             // Again inside the transaction: another registration may have taken it while hashing.
@@ -174,9 +174,9 @@ pub async fn register(
             }
             let created = respond(&account, &pending)?.about(&account.id);
             created.remember(conn, record.as_ref())?;
-            Ok((created, messages))
+            codes::queue(conn, &messages)?;
+            Ok(created)
         })
         .await?;
-    deliver(state, messages);
     Ok(created)
 }

@@ -124,6 +124,16 @@ pub async fn login(state: &Arc<AppState>, ctx: RequestContext, input: Credential
                 .authentication()
                 .write(move |conn| {
                     guard.forgive(conn)?;
+                    // A client the account never used before is announced; the first login is not.
+                    let (known_account, known_client) =
+                        sessions::seen_from(conn, &account.id, &ctx.user_agent)?;
+                    if known_account && !known_client {
+                        crate::app::messages::queue_security_alert(
+                            conn,
+                            &account,
+                            crate::domain::templates::SecurityEvent::NewLogin,
+                        )?;
+                    }
                     let tokens = open_session(&st, conn, &account, &ctx)?;
                     account_audit(&account, &ctx, "auth.login")
                         .target("session", &tokens.session_id)
@@ -217,6 +227,7 @@ pub async fn logout(
             if !sessions::revoke(conn, &session.account_id, &session.id, "logout", now())? {
                 return Ok(None);
             }
+            crate::app::messages::forget_sessions(conn, std::slice::from_ref(&session.id))?;
             let account = accounts::find(conn, &session.account_id)?;
             account_audit(&account, &ctx, "auth.logout").target("session", &session.id).write(conn)?;
             Ok(Some(session.id))

@@ -321,6 +321,49 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    message_outbox (id) {
+        id -> Text,
+        account_id -> Nullable<Text>,
+        event_id -> Text,
+        kind -> Text,
+        channel -> Text,
+        recipient -> Text,
+        subject -> Text,
+        body -> Text,
+        data -> Text,
+        status -> Text,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+        next_attempt_at -> Timestamp,
+        leased_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    devices (id) {
+        id -> Text,
+        account_id -> Text,
+        session_id -> Nullable<Text>,
+        platform -> Text,
+        push_token -> Text,
+        app_version -> Text,
+        locale -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notification_preferences (account_id) {
+        account_id -> Text,
+        settings -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     api_clients,
@@ -336,4 +379,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     webhook_endpoints,
     webhook_jobs,
+    message_outbox,
+    devices,
 );

@@ -10,8 +10,10 @@ pub mod locale;
 pub mod notify;
 pub mod password;
 pub mod person;
+pub mod preferences;
 pub mod role;
 pub mod status;
+pub mod templates;
 pub mod webhook;
 
 use serde::{Deserialize, Serialize};

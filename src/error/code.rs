@@ -44,6 +44,8 @@ pub enum ErrorCode {
     StorageQuotaExceeded,
     /// 409: the API client has as many webhook endpoints as it may; delete one first.
     EndpointLimitReached,
+    /// 409: the account has as many push devices as it may; delete one first.
+    DeviceLimitReached,
     /// 409: only a draft form version can be published.
     VersionNotDraft,
     /// 409: the webhook endpoint is disabled.
@@ -95,6 +97,7 @@ impl ErrorCode {
         Self::DraftLimitReached,
         Self::StorageQuotaExceeded,
         Self::EndpointLimitReached,
+        Self::DeviceLimitReached,
         Self::VersionNotDraft,
         Self::EndpointDisabled,
         Self::IdempotencyInProgress,
@@ -130,6 +133,7 @@ impl ErrorCode {
             | DraftLimitReached
             | StorageQuotaExceeded
             | EndpointLimitReached
+            | DeviceLimitReached
             | VersionNotDraft
             | EndpointDisabled
             | IdempotencyInProgress => StatusCode::CONFLICT,
@@ -167,6 +171,7 @@ impl ErrorCode {
             DraftLimitReached => "draft_limit_reached",
             StorageQuotaExceeded => "storage_quota_exceeded",
             EndpointLimitReached => "endpoint_limit_reached",
+            DeviceLimitReached => "device_limit_reached",
             VersionNotDraft => "version_not_draft",
             EndpointDisabled => "endpoint_disabled",
             IdempotencyInProgress => "idempotency_in_progress",

@@ -326,6 +326,7 @@ impl World {
             c.max_open_drafts_per_resident = 10_000;
             c.max_webhook_endpoints_per_client = 10_000;
             c.max_redeliveries_per_minute = 10_000;
+            c.messaging.max_devices_per_account = 10_000;
         })
         .await;
         let admin = app.admin().await;
@@ -693,6 +694,25 @@ async fn recipe(w: &mut World, op: &str, who: usize) -> Option<Call> {
             Call::empty().with("client_ref", client["id"].as_str().unwrap())
         }
         "listAuditEvents" => Call::empty(),
+        "listMessageDeliveries" => {
+            let me: Value = w.app.get_as("/v1/me", w.token("resident_a")).await.json().await.unwrap();
+            Call::empty().with("account_id", me["id"].as_str().unwrap())
+        }
+
+        // Push devices and preferences.
+        "registerDevice" => {
+            Call::json(json!({"platform": "android", "push_token": format!("matrix-token-{n}")}))
+        }
+        "listMyDevices" | "getNotificationPreferences" => Call::empty(),
+        "deleteDevice" => {
+            let body = json!({"platform": "ios", "push_token": format!("matrix-ios-{n}")});
+            let res =
+                w.app.send_json(Method::POST, "/v1/me/devices", Some(w.token("resident_a")), &body).await;
+            assert_eq!(res.status(), 201, "device: {}", res.text().await.unwrap());
+            let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+            Call::empty().with("device_id", &id)
+        }
+        "updateNotificationPreferences" => Call::json(json!({"decisions": {"sms": true}})),
         _ => return None,
     };
     Some(call)
