@@ -72,7 +72,8 @@ pub async fn request(
     let send_key = format!("contact-code:{}", account.id);
     let send_limit = state.config.login_max_failures_per_account.clamp(1, 5);
     let window = Duration::seconds(state.config.login_window.as_secs() as i64);
-    let outcome = state
+    // The inner error is the answer; the outer `Ok` lets the counters and the audit row commit.
+    state
         .db
         .write(move |conn| {
             let t = now();
@@ -90,8 +91,7 @@ pub async fn request(
             trail.write_in(conn, 202)?;
             Ok(Ok(verification))
         })
-        .await?;
-    outcome
+        .await?
 }
 
 /// Confirms a verification of the caller's with its code: the contact becomes the account's, proven,
@@ -108,7 +108,7 @@ pub async fn confirm(
     trail.set_target("contact_verification", &verification_id);
     trail.set_subject(&caller.id);
     let code = code.expose().trim().to_owned();
-    let outcome = state
+    state
         .db
         .write(move |conn| {
             let t = now();
@@ -148,6 +148,5 @@ pub async fn confirm(
             trail.write_in(conn, 200)?;
             Ok(Ok(after))
         })
-        .await?;
-    outcome
+        .await?
 }
