@@ -11,8 +11,10 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use std::cell::RefCell;
+
+use argon2::password_hash::{Output, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 
 use crate::error::ApiError;
 
@@ -47,6 +49,7 @@ fn lower_priority() {
 
 fn worker(jobs: Arc<Mutex<Receiver<Job>>>) {
     lower_priority();
+    KEPT_BLOCKS.with_borrow_mut(|kept| *kept = Some(Vec::new()));
     loop {
         let job = match jobs.lock() {
             Ok(rx) => rx.recv(),
@@ -121,13 +124,61 @@ impl Hasher {
     }
 }
 
-pub fn hash_blocking(password: &str) -> Result<String, argon2::password_hash::Error> {
-    let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    Ok(argon2().hash_password(password.as_bytes(), &salt)?.to_string())
+thread_local! {
+    /// The argon2 working memory (19 MiB) of a hashing-pool thread, kept from one hash to the next. A
+    /// fresh allocation per hash is a fresh mapping once the allocator maps large blocks on their own
+    /// (`allocator.rs`): its page faults took a third of every hashing thread's time. Other threads
+    /// (start-up seeding) allocate per hash, so that no thread outside the pool holds this memory.
+    static KEPT_BLOCKS: RefCell<Option<Vec<Block>>> = const { RefCell::new(None) };
 }
 
+/// The raw argon2 output for `password` and `salt` into `out`.
+fn compute(argon: &Argon2<'_>, password: &[u8], salt: &[u8], out: &mut [u8]) -> argon2::Result<()> {
+    let needed = argon.params().block_count();
+    KEPT_BLOCKS.with_borrow_mut(|kept| match kept {
+        Some(blocks) => {
+            if blocks.len() != needed {
+                *blocks = vec![Block::default(); needed];
+            }
+            argon.hash_password_into_with_memory(password, salt, out, &mut blocks[..])
+        }
+        None => argon.hash_password_into_with_memory(password, salt, out, vec![Block::default(); needed]),
+    })
+}
+
+pub fn hash_blocking(password: &str) -> Result<String, argon2::password_hash::Error> {
+    let salt = SaltString::generate(&mut rand::rngs::OsRng);
+    let argon = argon2();
+    let mut salt_bytes = [0u8; 64];
+    let raw_salt = salt.as_salt().decode_b64(&mut salt_bytes)?;
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    compute(&argon, password.as_bytes(), raw_salt, &mut out)?;
+    let hash = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: argon.params().try_into()?,
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&out)?),
+    };
+    Ok(hash.to_string())
+}
+
+/// Checks `password` against a PHC string with the parameters that string carries. `Output` compares
+/// in constant time.
 pub fn verify_blocking(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+    let Ok(parsed) = PasswordHash::new(hash) else { return false };
+    let (Some(expected), Some(salt)) = (parsed.hash, parsed.salt) else { return false };
+    let (Ok(algorithm), Ok(params)) = (Algorithm::try_from(parsed.algorithm), Params::try_from(&parsed))
+    else {
+        return false;
+    };
+    let version = parsed.version.map_or(Ok(Version::default()), Version::try_from);
+    let Ok(version) = version else { return false };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(raw_salt) = salt.decode_b64(&mut salt_bytes) else { return false };
+    let mut out = vec![0u8; expected.len()];
+    compute(&Argon2::new(algorithm, version, params), password.as_bytes(), raw_salt, &mut out).is_ok()
+        && Output::new(&out).is_ok_and(|o| o == expected)
 }
 
 #[cfg(test)]
@@ -141,6 +192,26 @@ mod tests {
         assert!(verify_blocking("correct horse battery", &h));
         assert!(!verify_blocking("correct horse battery!", &h));
         assert!(!verify_blocking("x", "not a hash"));
+    }
+
+    #[test]
+    fn hashes_made_by_the_library_verify_and_ours_verify_there() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        let theirs = argon2().hash_password(b"Lotus-Bridge-2026", &salt).unwrap().to_string();
+        assert!(verify_blocking("Lotus-Bridge-2026", &theirs));
+        assert!(!verify_blocking("Lotus-Bridge-2027", &theirs));
+        let ours = hash_blocking("Lotus-Bridge-2026").unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(argon2().verify_password(b"Lotus-Bridge-2026", &parsed).is_ok());
+        // Other parameters, as a hash stored under an older policy: checked with its own.
+        let old = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(8_192, 3, 1, None).unwrap());
+        let older = old.hash_password(b"Lotus-Bridge-2026", &salt).unwrap().to_string();
+        assert!(verify_blocking("Lotus-Bridge-2026", &older) && !verify_blocking("x", &older));
+        assert!(
+            verify_blocking("Lotus-Bridge-2026", &ours),
+            "after another size, the kept memory fits again"
+        );
     }
 
     #[tokio::test]
