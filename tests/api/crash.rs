@@ -88,16 +88,7 @@ async fn a_crash_during_a_thousand_creates_loses_and_duplicates_nothing() {
         .await
         .unwrap();
     assert_eq!(res.status(), 201);
-    let login: Value = client
-        .post(format!("{base}/v1/auth/login"))
-        .json(&json!({"login": email, "password": STRONG_PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["access_token"].as_str().unwrap().to_owned();
+    let token = server.token(email, STRONG_PASSWORD).await;
     let services: Value =
         client.get(format!("{base}/v1/services")).send().await.unwrap().json().await.unwrap();
     let body = json!({"service_id": services["items"][0]["id"], "form_data": {}});

@@ -67,6 +67,18 @@ impl Process {
         self.dir.take().unwrap()
     }
 
+    /// Logs in over HTTP and returns the access token, asserting success.
+    pub async fn token(&self, login: &str, password: &str) -> String {
+        let res = reqwest::Client::new()
+            .post(format!("{}/v1/auth/login", self.base))
+            .json(&serde_json::json!({"login": login, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "login of {login}");
+        res.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
+    }
+
     /// Log lines written so far, parsed.
     pub fn log(&self) -> Vec<Value> {
         self.lines.lock().unwrap().iter().filter_map(|l| serde_json::from_str(l).ok()).collect()

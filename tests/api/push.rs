@@ -316,10 +316,7 @@ async fn a_stopped_server_leaves_its_outbox_and_the_next_one_sends_it_once() {
     let post = |base: &str, path: &str| http.post(format!("{base}{path}"));
     let body = json!({"email": "restart@example.mo", "password": STRONG_PASSWORD, "full_name": "Ho Ka Yan"});
     assert_eq!(post(&first.base, "/v1/auth/register").json(&body).send().await.unwrap().status(), 201);
-    let login = json!({"login": "restart@example.mo", "password": STRONG_PASSWORD});
-    let tokens: Value =
-        post(&first.base, "/v1/auth/login").json(&login).send().await.unwrap().json().await.unwrap();
-    let token = tokens["access_token"].as_str().unwrap();
+    let token = &first.token("restart@example.mo", STRONG_PASSWORD).await;
     let device = json!({"platform": "android", "push_token": "fcm-restart"});
     let res = post(&first.base, "/v1/me/devices").bearer_auth(token).json(&device).send().await.unwrap();
     assert_eq!(res.status(), 201);

@@ -14,16 +14,7 @@ async fn sigterm_lets_an_upload_in_flight_finish() {
     let (base, port) = (process.base.clone(), process.port);
     let client = reqwest::Client::new();
     let (login, _, password) = qinaotong::seed::DEMO_RESIDENT;
-    let tokens: Value = client
-        .post(format!("{base}/v1/auth/login"))
-        .json(&json!({"login": login, "password": password}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = tokens["access_token"].as_str().unwrap().to_owned();
+    let token = process.token(login, password).await;
     let services: Value =
         client.get(format!("{base}/v1/services?limit=100")).send().await.unwrap().json().await.unwrap();
     let mut target = None;
