@@ -54,6 +54,10 @@ impl Application {
         .await??;
 
         let keys = crate::auth::keys::Keys::load(&config)?;
+        let permit_keys = std::sync::Arc::new(crate::auth::permit_keys::PermitKeys::load(&config)?);
+        crate::app::permit_issue::publish_signing_key(&db, permit_keys.clone())
+            .await
+            .map_err(|e| format!("permit signing key: {e:?}"))?;
         let tokens = TokenService::new(
             keys,
             config.jwt_issuer.clone(),
@@ -77,6 +81,7 @@ impl Application {
             metrics: Default::default(),
             rate_limiter: crate::http::rate_limit::RateLimiter::new(std::time::Duration::from_secs(60)),
             db,
+            permit_keys,
             config: config.clone(),
         });
         actix_web::rt::spawn(refresh_revocations(state.clone()));

@@ -21,6 +21,8 @@ pub struct AppState {
     /// Idempotency keys being processed on this instance right now.
     pub in_flight: std::sync::Mutex<std::collections::HashSet<String>>,
     pub sender: std::sync::Arc<dyn crate::messages::MessageSender>,
+    /// The keys that sign permits, status lists and the trust list.
+    pub permit_keys: std::sync::Arc<crate::auth::permit_keys::PermitKeys>,
     /// The OpenAPI document, serialised once at start.
     pub openapi_json: String,
 }

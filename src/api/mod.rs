@@ -17,6 +17,8 @@ pub mod ops;
 pub mod org;
 pub mod pagination;
 pub mod password_reset;
+pub mod permit_views;
+pub mod permits;
 pub mod privacy;
 pub mod webhooks;
 
@@ -73,6 +75,12 @@ fn v1(cfg: &mut ServiceConfig) {
         .service(webhooks::rotate_webhook_secret)
         .service(webhooks::list_webhook_deliveries)
         .service(webhooks::redeliver_webhook);
+    // The literal paths first: `trust-list` is not a permit id.
+    cfg.service(permits::get_permit_trust_list)
+        .service(permits::verify_permit)
+        .service(permits::list_my_permits)
+        .service(permits::get_permit)
+        .service(permits::get_permit_status_list);
     cfg.service(notifications::list_notifications).service(notifications::mark_notification_read);
     cfg.service(admin::create_staff_account)
         .service(admin::create_api_client)

@@ -18,6 +18,8 @@ pub mod me;
 pub mod notifications;
 pub mod org_applications;
 pub mod password_reset;
+pub mod permit_issue;
+pub mod permits;
 pub mod precondition;
 pub mod privacy;
 pub mod registration;

@@ -8,6 +8,7 @@ pub mod catalogue;
 pub mod clients;
 pub mod identity_documents;
 pub mod password_resets;
+pub mod permits;
 pub mod privacy;
 pub mod sessions;
 pub mod staff;

@@ -313,6 +313,9 @@ struct World {
     /// An endpoint of `client_x_webhooks` and an event it was sent.
     endpoint: String,
     event: String,
+    /// Resident A's permit, issued by X on approval, and its QR payload.
+    permit: String,
+    permit_qr: String,
     serial: u32,
 }
 
@@ -402,6 +405,8 @@ impl World {
             notification: String::new(),
             endpoint: String::new(),
             event: String::new(),
+            permit: String::new(),
+            permit_qr: String::new(),
             serial: 0,
         };
         // The endpoint exists before the application is submitted, so that it is sent an event to redeliver.
@@ -426,7 +431,56 @@ impl World {
         world.notification =
             notes["items"][0]["id"].as_str().expect("a notification of the submission").to_owned();
         world.event = world.delivered_event().await;
+        (world.permit, world.permit_qr) = world.approved_permit().await;
         world
+    }
+
+    /// Resident A's permit: an application on X's permit service, approved by X's supervisor.
+    async fn approved_permit(&self) -> (String, String) {
+        let service = self.app.service(&self.admin, &self.org_x, "matrix-permit", form()).await;
+        let res = self
+            .app
+            .send_json(
+                Method::POST,
+                &format!("/v1/admin/services/{service}/versions"),
+                Some(&self.admin.token),
+                &json!({"form": form(), "permit": {"type": "matrix", "validity_days": 30}}),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "permit version: {}", res.text().await.unwrap());
+        let path = format!("/v1/admin/services/{service}/versions/2/publish");
+        let res = self.app.send_json(Method::POST, &path, Some(&self.admin.token), &json!({})).await;
+        assert_eq!(res.status(), 200, "publish: {}", res.text().await.unwrap());
+        let res = self
+            .app
+            .send_json(
+                Method::POST,
+                "/v1/applications",
+                Some(self.token("resident_a")),
+                &json!({"service_id": service, "form_data": {"full_name": "Chan Tai Man"}, "submit": true}),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "application: {}", res.text().await.unwrap());
+        let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+        for action in ["start_review", "approve"] {
+            let res = self
+                .app
+                .request(Method::POST, &format!("/v1/org/applications/{id}/transition"))
+                .bearer_auth(self.token("supervisor_x"))
+                .header("If-Match", "*")
+                .json(&json!({"action": action}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200, "{action}: {}", res.text().await.unwrap());
+        }
+        let page: Value =
+            self.app.get_as("/v1/permits", self.token("resident_a")).await.json().await.unwrap();
+        let permit = &page["items"][0];
+        (
+            permit["id"].as_str().unwrap().to_owned(),
+            permit["credential"]["payload"].as_str().unwrap().to_owned(),
+        )
     }
 
     fn token(&self, name: &str) -> &str {
@@ -652,6 +706,12 @@ async fn recipe(w: &mut World, op: &str, who: usize) -> Option<Call> {
             Call::empty().with("client_ref", client["id"].as_str().unwrap())
         }
         "listAuditEvents" => Call::empty(),
+
+        // Permits.
+        "listMyPermits" | "getPermitTrustList" => Call::empty(),
+        "getPermit" => Call::empty().with("permit_id", &w.permit),
+        "verifyPermit" => Call::json(json!({"qr": w.permit_qr})),
+        "getPermitStatusList" => Call::empty().with("list_id", "1"),
         _ => return None,
     };
     Some(call)
@@ -702,7 +762,7 @@ async fn every_operation_answers_every_kind_of_caller_as_the_table_says() {
             // Lists and every other answer an outsider gets must not name the owner's objects either.
             if OUTSIDERS.contains(name) && (200..300).contains(&got.status) {
                 let text = got.body.to_string();
-                let owned = [&w.application, &w.document, &w.notification, &w.endpoint];
+                let owned = [&w.application, &w.document, &w.notification, &w.endpoint, &w.permit];
                 if let Some(id) = owned.into_iter().find(|id| text.contains(id.as_str())) {
                     mismatches.push(format!("{}\t{name}\tthe answer names {id}, an object of A or X", op.id));
                 }

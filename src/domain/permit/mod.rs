@@ -3,12 +3,13 @@
 
 pub mod claims;
 pub mod cose;
+pub mod notice;
 pub mod spec;
 pub mod status_list;
 pub mod trust;
 
 #[cfg(test)]
-mod tests;
+mod credential_tests;
 
 use ed25519_dalek::VerifyingKey;
 use serde::Serialize;
@@ -137,4 +138,10 @@ pub fn check(
         }
     };
     Checked { verdict, reason, claims: Some(claims), kid: Some(key.kid.clone()) }
+}
+
+/// The payload as a printable QR code (SVG), at error correction M, in the smallest version that holds it.
+pub fn qr_svg(payload: &str) -> Option<String> {
+    let code = qrcode::QrCode::with_error_correction_level(payload.as_bytes(), qrcode::EcLevel::M).ok()?;
+    Some(code.render::<qrcode::render::svg::Color>().min_dimensions(256, 256).quiet_zone(true).build())
 }

@@ -1,5 +1,9 @@
 //! Configuration from environment variables, read once at start into one typed struct.
 
+mod permits;
+
+pub use permits::PermitConfig;
+
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -130,6 +134,7 @@ pub struct Config {
     pub webhook_poll_interval: Duration,
     pub webhook_timeout: Duration,
     pub shutdown_timeout: Duration,
+    pub permits: PermitConfig,
 }
 
 /// A configuration that cannot be used, with a message for the operator.
@@ -137,11 +142,11 @@ pub struct Config {
 #[error("configuration error: {0}")]
 pub struct ConfigError(pub String);
 
-fn var(name: &str) -> Option<String> {
+pub(crate) fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
-fn parse_var<T: std::str::FromStr>(name: &str, default: T) -> Result<T, ConfigError> {
+pub(crate) fn parse_var<T: std::str::FromStr>(name: &str, default: T) -> Result<T, ConfigError> {
     match var(name) {
         None => Ok(default),
         Some(raw) => raw.parse().map_err(|_| ConfigError(format!("{name} has an invalid value {raw:?}"))),
@@ -209,6 +214,7 @@ impl Config {
             webhook_poll_interval: Duration::from_secs(1),
             webhook_timeout: Duration::from_secs(10),
             shutdown_timeout: Duration::from_secs(20),
+            permits: PermitConfig::default(),
         }
     }
 
@@ -331,12 +337,14 @@ impl Config {
             "QAT_WEBHOOK_RETRY_BASE_MS",
             c.webhook_retry_base.as_millis() as u64,
         )?);
+        c.permits = PermitConfig::from_env()?;
         c.validate()?;
         Ok(c)
     }
 
     /// Refuses production settings that are missing or still the development defaults.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        self.permits.validate(self.is_production())?;
         if self.env != Environment::Production {
             return Ok(());
         }
@@ -392,7 +400,28 @@ mod tests {
         c.jwt_private_key = Some(Secret("-----BEGIN PRIVATE KEY-----".into()));
         c.database_url = Secret::new("postgres://db/qat");
         c.metrics_token = Some(Secret("a-long-scrape-token".into()));
+        c.permits.signing_key = Some(Secret("-----BEGIN PRIVATE KEY-----".into()));
+        c.permits.root_key = Some(Secret("-----BEGIN PRIVATE KEY-----".into()));
+        c.permits.public_url = "https://qat.gov.mo".into();
         c
+    }
+
+    #[test]
+    fn production_refuses_to_start_without_permit_keys() {
+        for missing in [0, 1] {
+            let mut c = production();
+            if missing == 0 {
+                c.permits.signing_key = None;
+            } else {
+                c.permits.root_key = None;
+            }
+            assert!(c.validate().unwrap_err().0.contains("QAT_PERMIT_ROOT_KEY"));
+        }
+        let mut c = production();
+        c.permits.public_url = "https://permits.qinaotong.example".into();
+        assert!(c.validate().unwrap_err().0.contains("QAT_PUBLIC_URL"), "too long for the QR");
+        let dev = Config::development(PathBuf::from("/tmp/qat"));
+        assert!(dev.validate().is_ok(), "development generates permit keys");
     }
 
     #[test]
