@@ -39,6 +39,7 @@ fn spec(operation_id: &str) -> Option<Spec> {
         "addApplicationNote" => ("application.note", Path("application", "application_id")),
         "downloadOrgDocument" => ("document.download", Path("document", "document_id")),
         "listOrgStaff" => ("staff.list", None),
+        "revokePermit" => ("permit.revoke", Path("permit", "permit_id")),
         // The created endpoint's id is known only inside the use case, which sets it as the target.
         "createWebhookEndpoint" => ("webhook.create", None),
         "listWebhookEndpoints" => ("webhook.list", None),

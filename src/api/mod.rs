@@ -17,6 +17,7 @@ pub mod ops;
 pub mod org;
 pub mod pagination;
 pub mod password_reset;
+pub mod permit_revoke;
 pub mod permit_views;
 pub mod permits;
 pub mod privacy;
@@ -80,7 +81,8 @@ fn v1(cfg: &mut ServiceConfig) {
         .service(permits::verify_permit)
         .service(permits::list_my_permits)
         .service(permits::get_permit)
-        .service(permits::get_permit_status_list);
+        .service(permits::get_permit_status_list)
+        .service(permit_revoke::revoke_permit);
     cfg.service(notifications::list_notifications).service(notifications::mark_notification_read);
     cfg.service(admin::create_staff_account)
         .service(admin::create_api_client)

@@ -20,6 +20,7 @@ mod ops;
 mod org;
 mod outage;
 mod password_reset;
+mod permit_revoke;
 mod permits;
 mod precedence;
 mod privacy;

@@ -316,6 +316,8 @@ struct World {
     /// Resident A's permit, issued by X on approval, and its QR payload.
     permit: String,
     permit_qr: String,
+    /// X's service whose live version issues a permit on approval.
+    permit_service: String,
     serial: u32,
 }
 
@@ -407,6 +409,7 @@ impl World {
             event: String::new(),
             permit: String::new(),
             permit_qr: String::new(),
+            permit_service: String::new(),
             serial: 0,
         };
         // The endpoint exists before the application is submitted, so that it is sent an event to redeliver.
@@ -431,12 +434,13 @@ impl World {
         world.notification =
             notes["items"][0]["id"].as_str().expect("a notification of the submission").to_owned();
         world.event = world.delivered_event().await;
+        world.permit_service = world.new_permit_service().await;
         (world.permit, world.permit_qr) = world.approved_permit().await;
         world
     }
 
-    /// Resident A's permit: an application on X's permit service, approved by X's supervisor.
-    async fn approved_permit(&self) -> (String, String) {
+    /// A service of X whose second, live version issues a permit.
+    async fn new_permit_service(&self) -> String {
         let service = self.app.service(&self.admin, &self.org_x, "matrix-permit", form()).await;
         let res = self
             .app
@@ -451,6 +455,12 @@ impl World {
         let path = format!("/v1/admin/services/{service}/versions/2/publish");
         let res = self.app.send_json(Method::POST, &path, Some(&self.admin.token), &json!({})).await;
         assert_eq!(res.status(), 200, "publish: {}", res.text().await.unwrap());
+        service
+    }
+
+    /// A new permit of resident A: an application on X's permit service, approved by X's supervisor.
+    async fn approved_permit(&self) -> (String, String) {
+        let service = &self.permit_service;
         let res = self
             .app
             .send_json(
@@ -712,6 +722,9 @@ async fn recipe(w: &mut World, op: &str, who: usize) -> Option<Call> {
         "getPermit" => Call::empty().with("permit_id", &w.permit),
         "verifyPermit" => Call::json(json!({"qr": w.permit_qr})),
         "getPermitStatusList" => Call::empty().with("list_id", "1"),
+        "revokePermit" => {
+            Call::json(json!({"reason": "Matrix check."})).with("permit_id", &w.approved_permit().await.0)
+        }
         _ => return None,
     };
     Some(call)
