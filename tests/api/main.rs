@@ -25,6 +25,7 @@ mod permits;
 mod precedence;
 mod privacy;
 mod process;
+mod qat_verify;
 mod quotas;
 mod shutdown;
 mod throttle;
