@@ -86,6 +86,7 @@ impl Application {
         });
         actix_web::rt::spawn(refresh_revocations(state.clone()));
         actix_web::rt::spawn(maintenance(state.clone()));
+        actix_web::rt::spawn(refresh_permits(state.clone()));
         actix_web::rt::spawn(crate::webhooks::run(state.clone()));
         let listener = TcpListener::bind(&config.bind)?;
         let port = listener.local_addr()?.port();
@@ -170,6 +171,23 @@ async fn refresh_revocations(state: web::Data<AppState>) {
                 state.revocations.set_generations(current, keep);
             }
             Err(e) => tracing::warn!(error = %e, "could not refresh revoked sessions"),
+        }
+    }
+}
+
+/// Every hour, re-signs permit credentials within a third of their lifetime of expiring whose permit
+/// runs on, so long-lived permits never depend on one key or one credential.
+async fn refresh_permits(state: web::Data<AppState>) {
+    let lifetime = state.permit_keys.credential_lifetime;
+    let within = chrono::Duration::seconds((lifetime.as_secs() / 3) as i64);
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let keys = state.permit_keys.clone();
+        match crate::app::permit_renewal::refresh_due(&state.db, keys, within).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(credentials = n, "refreshed permit credentials"),
+            Err(e) => tracing::warn!(error = ?e, "could not refresh permit credentials"),
         }
     }
 }

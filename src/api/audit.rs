@@ -58,6 +58,7 @@ fn spec(operation_id: &str) -> Option<Spec> {
         "revokeApiClient" => ("api_client.revoke", Path("api_client", "client_ref")),
         "rotateApiClientSecret" => ("api_client.rotate_secret", Path("api_client", "client_ref")),
         "listAuditEvents" => ("audit.list", Query),
+        "withdrawPermitKey" => ("permit_key.withdraw", Path("permit_key", "kid")),
         // A person's own account; the use cases name the account or document they touch.
         "updateMe" => ("account.update", None),
         "revokeSession" => ("auth.session_revoke", Path("session", "session_id")),

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod admin;
 pub mod admin_catalogue;
+pub mod admin_permits;
 pub mod applications;
 pub mod audit;
 pub mod auth;
@@ -93,5 +94,6 @@ fn v1(cfg: &mut ServiceConfig) {
         .service(access::list_audit_events)
         .service(admin::disable_staff_account)
         .service(admin::revoke_api_client)
-        .service(admin::rotate_api_client_secret);
+        .service(admin::rotate_api_client_secret)
+        .service(admin_permits::withdraw_permit_key);
 }

@@ -19,6 +19,7 @@ pub mod notifications;
 pub mod org_applications;
 pub mod password_reset;
 pub mod permit_issue;
+pub mod permit_renewal;
 pub mod permit_revoke;
 pub mod permits;
 pub mod precondition;

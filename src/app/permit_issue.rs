@@ -91,13 +91,17 @@ pub fn sign_credential(
         )
         .with_cause(format!("permit key {kid} cannot sign at {t}")));
     }
+    // A credential lives at most `credential_lifetime`; the permit itself may run for years.
+    let lifetime = Duration::from_std(keys.credential_lifetime).map_err(ApiError::internal)?;
+    // Whole seconds, as the credential carries it.
+    let expires_at = chrono::SubsecRound::trunc_subsecs(permit.valid_until.min(t + lifetime), 0);
     let mut token_id = [0u8; TOKEN_ID_BYTES];
     rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut token_id);
     let claims = PermitClaims {
         issuer: keys.issuer.clone(),
         issued_at: utc(t).timestamp(),
         not_before: utc(permit.valid_from).timestamp(),
-        expires_at: utc(permit.valid_until).timestamp(),
+        expires_at: utc(expires_at).timestamp(),
         token_id: token_id.to_vec(),
         status: StatusRef { idx: permit.status_index as u32, uri: keys.status_uri(permit.status_list) },
         permit: body,
@@ -109,7 +113,7 @@ pub fn sign_credential(
         token_id: hex::encode(token_id),
         qr,
         signed_at: t,
-        expires_at: permit.valid_until,
+        expires_at,
     })
 }
 

@@ -25,6 +25,8 @@ pub struct PermitKeys {
     pub trust_list_ttl: Duration,
     /// How long a verifier may keep a status list.
     pub status_list_ttl: Duration,
+    /// Longest life of one credential.
+    pub credential_lifetime: Duration,
 }
 
 fn load(
@@ -65,6 +67,7 @@ impl PermitKeys {
             key_window: config.permits.key_window,
             trust_list_ttl: config.permits.trust_list_ttl,
             status_list_ttl: config.permits.status_list_ttl,
+            credential_lifetime: config.permits.credential_lifetime,
         })
     }
 

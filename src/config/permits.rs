@@ -21,6 +21,8 @@ pub struct PermitConfig {
     pub key_window: Duration,
     pub trust_list_ttl: Duration,
     pub status_list_ttl: Duration,
+    /// Longest life of one credential; permits that run longer are re-signed before it ends.
+    pub credential_lifetime: Duration,
 }
 
 impl Default for PermitConfig {
@@ -33,6 +35,7 @@ impl Default for PermitConfig {
             key_window: Duration::from_secs(90 * 86_400),
             trust_list_ttl: Duration::from_secs(7 * 86_400),
             status_list_ttl: Duration::from_secs(300),
+            credential_lifetime: Duration::from_secs(30 * 86_400),
         }
     }
 }
@@ -68,6 +71,9 @@ impl PermitConfig {
         );
         c.status_list_ttl = Duration::from_secs(
             parse_var("QAT_PERMIT_STATUS_LIST_TTL_SECS", c.status_list_ttl.as_secs())?.clamp(30, 3600),
+        );
+        c.credential_lifetime = Duration::from_secs(
+            parse_var("QAT_PERMIT_CREDENTIAL_DAYS", days(c.credential_lifetime))?.clamp(1, 366) * 86_400,
         );
         Ok(c)
     }

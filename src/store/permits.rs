@@ -150,3 +150,33 @@ pub fn close_other_windows(conn: &mut DbConn, kid: &str, at: NaiveDateTime) -> Q
         .set(pk::signs_until.eq(at))
         .execute(conn)
 }
+
+pub fn withdraw_key(conn: &mut DbConn, kid: &str, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(pk::table.find(kid).filter(pk::withdrawn_at.is_null()))
+        .set(pk::withdrawn_at.eq(Some(at)))
+        .execute(conn)
+}
+
+/// Active permits whose current credential `kid` signed.
+pub fn active_signed_by(conn: &mut DbConn, kid: &str) -> QueryResult<Vec<Permit>> {
+    p::table
+        .inner_join(pc::table)
+        .filter(pc::kid.eq(kid))
+        .filter(p::status.eq(ACTIVE))
+        .select(p::all_columns)
+        .order(p::id.asc())
+        .load(conn)
+}
+
+/// Active permits whose credential expires by `before` although the permit itself runs longer.
+pub fn due_for_refresh(conn: &mut DbConn, before: NaiveDateTime, limit: i64) -> QueryResult<Vec<Permit>> {
+    p::table
+        .inner_join(pc::table)
+        .filter(p::status.eq(ACTIVE))
+        .filter(pc::expires_at.le(before))
+        .filter(pc::expires_at.lt(p::valid_until))
+        .select(p::all_columns)
+        .order(pc::expires_at.asc())
+        .limit(limit)
+        .load(conn)
+}

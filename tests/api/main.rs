@@ -20,6 +20,7 @@ mod ops;
 mod org;
 mod outage;
 mod password_reset;
+mod permit_keys;
 mod permit_revoke;
 mod permits;
 mod precedence;

@@ -439,6 +439,35 @@ impl World {
         world
     }
 
+    /// A permit signing key whose window has ended, as after a rotation, to withdraw.
+    async fn retired_permit_key(&self) -> String {
+        use diesel::prelude::*;
+        use qinaotong::db::schema::permit_keys::dsl as k;
+        let key = ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng);
+        let kid = hex::encode(qinaotong::domain::permit::cose::kid_of(&key.verifying_key()));
+        let public = base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            key.verifying_key().as_bytes(),
+        );
+        let id = kid.clone();
+        self.app
+            .db(move |c| {
+                let t = qinaotong::db::types::now();
+                diesel::insert_into(k::permit_keys)
+                    .values((
+                        k::kid.eq(id),
+                        k::public_key.eq(public),
+                        k::signs_from.eq(t - chrono::Duration::days(2)),
+                        k::signs_until.eq(t - chrono::Duration::days(1)),
+                        k::created_at.eq(t - chrono::Duration::days(2)),
+                    ))
+                    .execute(c)
+                    .unwrap()
+            })
+            .await;
+        kid
+    }
+
     /// A service of X whose second, live version issues a permit.
     async fn new_permit_service(&self) -> String {
         let service = self.app.service(&self.admin, &self.org_x, "matrix-permit", form()).await;
@@ -722,6 +751,7 @@ async fn recipe(w: &mut World, op: &str, who: usize) -> Option<Call> {
         "getPermit" => Call::empty().with("permit_id", &w.permit),
         "verifyPermit" => Call::json(json!({"qr": w.permit_qr})),
         "getPermitStatusList" => Call::empty().with("list_id", "1"),
+        "withdrawPermitKey" => Call::empty().with("kid", &w.retired_permit_key().await),
         "revokePermit" => {
             Call::json(json!({"reason": "Matrix check."})).with("permit_id", &w.approved_permit().await.0)
         }
