@@ -180,3 +180,21 @@ pub fn due_for_refresh(conn: &mut DbConn, before: NaiveDateTime, limit: i64) -> 
         .limit(limit)
         .load(conn)
 }
+
+/// Revokes every active permit of an erased resident and blanks the payloads that carried their name;
+/// returns the permits revoked.
+pub fn erase_for_resident(
+    conn: &mut DbConn,
+    resident: &str,
+    reason: &str,
+    at: NaiveDateTime,
+) -> QueryResult<Vec<Permit>> {
+    let ids: Vec<String> =
+        p::table.filter(p::resident_id.eq(resident)).filter(p::status.eq(ACTIVE)).select(p::id).load(conn)?;
+    for id in &ids {
+        revoke(conn, id, reason, at)?;
+    }
+    let all = p::table.filter(p::resident_id.eq(resident)).select(p::id);
+    diesel::update(pc::table.filter(pc::permit_id.eq_any(all))).set(pc::qr.eq("")).execute(conn)?;
+    p::table.filter(p::id.eq_any(&ids)).load(conn)
+}

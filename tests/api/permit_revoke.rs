@@ -98,3 +98,29 @@ async fn a_supervisor_revokes_with_a_reason_and_every_verifier_learns_it() {
     assert!(reasons.contains(&Some("owner report".to_owned())), "{reasons:?}");
     assert!(audit.iter().any(|r| r.action == "permit.revoke" && r.result == 403), "refusals are audited too");
 }
+
+#[actix_web::test]
+async fn deleting_the_account_revokes_its_permits_and_erases_their_payloads() {
+    let app = spawn_demo().await;
+    let (resident, permit) = vehicle_permit(&app).await;
+    let qr = permit["credential"]["payload"].as_str().unwrap().to_owned();
+    let res = app.request(Method::DELETE, "/v1/me").bearer_auth(&resident.token).send().await.unwrap();
+    assert_eq!(res.status(), 204);
+    assert_eq!(verify(&app, &qr).await["result"], "revoked", "a permit cannot outlive its holder's account");
+    let payloads = app
+        .db(|c| {
+            use diesel::prelude::*;
+            use qinaotong::db::schema::permit_credentials::dsl as pc;
+            pc::permit_credentials.select(pc::qr).load::<String>(c).unwrap()
+        })
+        .await;
+    assert_eq!(payloads, vec![String::new()], "the payload naming the holder is erased");
+    let events = app
+        .db(|c| {
+            use diesel::prelude::*;
+            use qinaotong::db::schema::outbox_events::dsl as o;
+            o::outbox_events.select(o::event_type).load::<String>(c).unwrap()
+        })
+        .await;
+    assert!(events.iter().any(|e| e == "permit.revoked"), "{events:?}");
+}
