@@ -61,7 +61,7 @@ pub async fn get_permit(
 
 /// Verify a scanned permit online
 ///
-/// The same checks a checkpoint makes offline (shape, algorithm, key, signature, the key's signing window, validity with five minutes of clock tolerance), against the current keys and the current revocation status. Always 200 with a `result`; the payload is never logged.
+/// Outside `/permits/` so that no permit id can ever be mistaken for it. The same checks a checkpoint makes offline (shape, algorithm, key, signature, the key's signing window, validity with five minutes of clock tolerance), against the current keys and the current revocation status. Always 200 with a `result`; the payload is never logged.
 #[utoipa::path(
     tag = "permits",
     operation_id = "verifyPermit",
@@ -71,7 +71,7 @@ pub async fn get_permit(
         (status = 422, description = "No `qr` in the body.", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/permits/verify")]
+#[post("/permit-verifications")]
 pub async fn verify_permit(state: web::Data<AppState>, body: Json<VerifyPermit>) -> ApiResult<HttpResponse> {
     let checked = permits::verify(&state.db, state.permit_keys.clone(), body.0.qr).await?;
     Ok(HttpResponse::Ok().json(VerifyResult::from(checked)))

@@ -58,7 +58,7 @@ pub async fn vehicle_permit(app: &TestApp) -> (Session, Value) {
 }
 
 pub async fn verify(app: &TestApp, qr: &str) -> Value {
-    let res = app.post_json("/v1/permits/verify", &json!({"qr": qr})).await;
+    let res = app.post_json("/v1/permit-verifications", &json!({"qr": qr})).await;
     assert_eq!(res.status(), 200);
     res.json().await.unwrap()
 }
@@ -202,7 +202,7 @@ async fn foreign_tampered_and_malformed_payloads_fail_online_with_their_reason()
             "{bad:.30}"
         );
     }
-    let res = app.post_json("/v1/permits/verify", &json!({})).await;
+    let res = app.post_json("/v1/permit-verifications", &json!({})).await;
     assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
 }
 
