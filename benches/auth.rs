@@ -4,12 +4,14 @@
 //!
 //! cargo bench --bench auth
 
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+
+mod support;
+use support::Server;
 
 const ACCOUNTS: usize = 50;
 const PASSWORD: &str = "Bench-Harbour-2026";
@@ -36,65 +38,8 @@ fn raw_verifications_per_second(threads: usize, seconds: u64) -> f64 {
     count.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
 }
 
-struct Server {
-    child: Child,
-    base: String,
-    _dir: std::path::PathBuf,
-    /// (admin URL, database) to drop afterwards, on PostgreSQL.
-    database: Option<(String, String)>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self._dir);
-        if let Some((admin, name)) = &self.database {
-            let _ = Command::new("psql")
-                .args([admin.as_str(), "-q", "-c", &format!("DROP DATABASE IF EXISTS {name}")])
-                .status();
-        }
-    }
-}
-
 fn start_server(threads: usize) -> Server {
-    let dir = std::env::temp_dir().join(format!("qat-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let port = 18_000 + (std::process::id() % 1000) as u16;
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_qinaotong"));
-    cmd.env("QAT_DATA_DIR", &dir)
-        .env("QAT_BIND", format!("127.0.0.1:{port}"))
-        .env("QAT_DEMO_DATA", "false")
-        .env("QAT_HASH_THREADS", threads.to_string())
-        .env("QAT_LOGIN_MAX_FAILURES_PER_ACCOUNT", "1000000")
-        .env("QAT_LOGIN_MAX_FAILURES_PER_ADDRESS", "1000000")
-        .env("QAT_RATE_LIMIT_PER_MINUTE", "0")
-        .env("QAT_RATE_LIMIT_ANONYMOUS_PER_MINUTE", "0")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    let mut database = None;
-    if let Ok(url) = std::env::var("BENCH_DATABASE_URL") {
-        let name = format!("qat_bench_{}", std::process::id());
-        let admin = url.clone();
-        let status = Command::new("psql")
-            .arg(&admin)
-            // Two commands: CREATE DATABASE cannot share a transaction with anything.
-            .args([
-                "-q",
-                "-c",
-                &format!("DROP DATABASE IF EXISTS {name}"),
-                "-c",
-                &format!("CREATE DATABASE {name}"),
-            ])
-            .status();
-        assert!(status.is_ok_and(|s| s.success()), "could not create the bench database");
-        let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(admin);
-        cmd.env("DATABASE_URL", format!("{base}/{name}"));
-        database = Some((url, name));
-    }
-    let child = cmd.spawn().expect("start server");
-    Server { child, base: format!("http://127.0.0.1:{port}"), _dir: dir, database }
+    support::start_server("auth", &[("QAT_HASH_THREADS", threads.to_string())])
 }
 
 async fn login(client: &reqwest::Client, base: &str, i: usize) -> Value {
@@ -158,21 +103,8 @@ fn main() {
     rt.block_on(async {
         let client = reqwest::Client::builder().pool_max_idle_per_host(64).build().expect("client");
         let base = server.base.clone();
-        for _ in 0..100 {
-            if client.get(format!("{base}/healthz")).send().await.is_ok() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        for i in 0..ACCOUNTS {
-            let res = client
-                .post(format!("{base}/v1/auth/register"))
-                .json(&json!({"email": format!("bench{i}@example.mo"), "password": PASSWORD, "full_name": "Bench Resident"}))
-                .send()
-                .await
-                .expect("register");
-            assert_eq!(res.status(), 201);
-        }
+        support::wait_ready(&client, &base).await;
+        support::register_residents(&client, &base, "bench", ACCOUNTS, PASSWORD).await;
         let token = login(&client, &base, 0).await["access_token"].as_str().expect("token").to_owned();
 
         // Logins per second with 16 concurrent clients over the 50 accounts.

@@ -162,6 +162,11 @@ impl AuditTrail {
         self.with(|t| t.target = Some((kind.to_owned(), id.to_owned())));
     }
 
+    /// Names what happened more exactly than the operation does, such as a wrong password.
+    pub fn set_action(&self, action: &'static str) {
+        self.with(|t| t.action = action);
+    }
+
     /// The resident whose data the request touches, for their access log.
     pub fn set_subject(&self, account_id: &str) {
         self.with(|t| t.subject = Some(account_id.to_owned()));

@@ -7,16 +7,15 @@ use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
-use chrono::NaiveDateTime;
-use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::db::DbConn;
-use crate::db::schema::idempotency_keys as k;
 use crate::db::types::now;
 use crate::error::{ApiError, ApiResult};
 use crate::http::json::RawBody;
+use crate::sealing::{DataKeys, replay_context};
 use crate::state::AppState;
+use crate::store::idempotency::{self as store, StoredReply};
 
 /// Removes the key from the in-flight set when the request ends, however it ends.
 pub struct Guard {
@@ -38,15 +37,8 @@ pub struct Idempotent {
     operation: String,
     key: String,
     fingerprint: String,
+    keys: Arc<DataKeys>,
     _guard: Guard,
-}
-
-#[derive(Queryable)]
-struct Stored {
-    fingerprint: String,
-    status: i32,
-    headers: String,
-    body: String,
 }
 
 fn key_header(req: &HttpRequest) -> ApiResult<Option<String>> {
@@ -108,40 +100,41 @@ pub async fn begin(
     }
     let guard = Guard { set: state.clone().into_inner(), id };
     let (o, op, kk) = (owner.to_owned(), operation.clone(), key.clone());
-    let stored: Option<Stored> = state
-        .db
-        .run(move |conn| {
-            Ok(k::table
-                .find((o, op, kk))
-                .select((k::fingerprint, k::status, k::headers, k::body))
-                .first(conn)
-                .optional()?)
-        })
-        .await?;
+    let stored = state.db.run(move |conn| Ok(store::find(conn, &o, &op, &kk)?)).await?;
     match stored {
         Some(s) if s.fingerprint != fingerprint => Err(ApiError::new(
             crate::error::ErrorCode::IdempotencyKeyReused,
             "this Idempotency-Key was used with a different request",
         )),
-        Some(s) => {
-            let status = StatusCode::from_u16(s.status as u16).unwrap_or(StatusCode::OK);
-            let mut res = HttpResponse::build(status);
-            res.content_type("application/json").insert_header(("Idempotent-Replayed", "true"));
-            let headers: Vec<(String, String)> = serde_json::from_str(&s.headers)
-                .map_err(|e| ApiError::internal(format!("stored replay: {e}")))?;
-            for (name, value) in headers {
-                res.insert_header((name, value));
-            }
-            Ok(Begin::Replay(res.body(s.body)))
-        }
+        Some(s) => Ok(Begin::Replay(replay(&state.data_keys, &s)?)),
         None => Ok(Begin::Fresh(Idempotent {
             owner: owner.to_owned(),
             operation,
             key,
             fingerprint,
+            keys: state.data_keys.clone(),
             _guard: guard,
         })),
     }
+}
+
+/// The stored first answer, opened. One that does not open (altered, or sealed under a key no longer
+/// configured) is never replayed nor replaced: the caller gets a 500 and the log says why.
+fn replay(keys: &DataKeys, s: &StoredReply) -> ApiResult<HttpResponse> {
+    let open = |part: &str, text: &str| {
+        keys.open_text(text, s.key_id.as_deref(), &replay_context(part, &s.owner, &s.operation, &s.key))
+            .map_err(|e| ApiError::internal(format!("stored reply for an Idempotency-Key: {e}")))
+    };
+    let headers: Vec<(String, String)> = serde_json::from_str(&open("headers", &s.headers)?)
+        .map_err(|e| ApiError::internal(format!("stored reply: {e}")))?;
+    let body = open("body", &s.body)?;
+    let status = StatusCode::from_u16(s.status as u16).unwrap_or(StatusCode::OK);
+    let mut res = HttpResponse::build(status);
+    res.content_type("application/json").insert_header(("Idempotent-Replayed", "true"));
+    for (name, value) in headers {
+        res.insert_header((name, value));
+    }
+    Ok(res.body(body))
 }
 
 fn in_progress() -> ApiError {
@@ -156,13 +149,21 @@ fn in_progress() -> ApiError {
 pub struct Created {
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// The account the answer is about, when that is not the caller (a registration's new account).
+    subject: Option<String>,
 }
 
 impl Created {
     pub fn new<T: serde::Serialize>(location: String, etag: Option<String>, value: &T) -> ApiResult<Self> {
         let mut headers = vec![("Location".to_owned(), location)];
         headers.extend(etag.map(|e| ("ETag".to_owned(), e)));
-        Ok(Self { headers, body: serde_json::to_string(value).map_err(ApiError::internal)? })
+        Ok(Self { headers, body: serde_json::to_string(value).map_err(ApiError::internal)?, subject: None })
+    }
+
+    /// Marks the answer as being about `account_id`, so erasing that account erases the stored answer.
+    pub fn about(mut self, account_id: &str) -> Self {
+        self.subject = Some(account_id.to_owned());
+        self
     }
 
     pub fn respond(&self) -> HttpResponse {
@@ -189,6 +190,7 @@ pub struct Recorded {
     pub operation: String,
     pub key: String,
     pub fingerprint: String,
+    keys: Arc<DataKeys>,
 }
 
 impl Idempotent {
@@ -198,6 +200,7 @@ impl Idempotent {
             operation: self.operation.clone(),
             key: self.key.clone(),
             fingerprint: self.fingerprint.clone(),
+            keys: self.keys.clone(),
         }
     }
 }
@@ -205,19 +208,26 @@ impl Idempotent {
 impl Recorded {
     /// Stores the response inside the create's transaction. Another instance that stored the same key
     /// first makes this a unique violation: the create rolls back and the caller hears 409.
+    /// Headers and body are sealed with the current data key and bound to this key, so the stored
+    /// answer (a new API client's secret, a registration's contacts) is never kept in clear.
     pub fn store(&self, conn: &mut DbConn, response: &Created) -> ApiResult<()> {
         let headers = serde_json::to_string(&response.headers).map_err(ApiError::internal)?;
-        let row = (
-            k::owner.eq(&self.owner),
-            k::operation.eq(&self.operation),
-            k::key.eq(&self.key),
-            k::fingerprint.eq(&self.fingerprint),
-            k::status.eq(201),
-            k::headers.eq(&headers),
-            k::body.eq(&response.body),
-            k::created_at.eq(now()),
-        );
-        diesel::insert_into(k::table).values(row).execute(conn).map_err(|e| match e {
+        let context = |part| replay_context(part, &self.owner, &self.operation, &self.key);
+        let headers = self.keys.seal(headers.as_bytes(), &context("headers"));
+        let body = self.keys.seal(response.body.as_bytes(), &context("body"));
+        let row = StoredReply {
+            owner: self.owner.clone(),
+            operation: self.operation.clone(),
+            key: self.key.clone(),
+            fingerprint: self.fingerprint.clone(),
+            status: 201,
+            headers: headers.text,
+            body: body.text,
+            created_at: now(),
+            key_id: Some(body.key_id),
+            subject_id: response.subject.clone(),
+        };
+        store::insert(conn, &row).map_err(|e| match e {
             diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
                 in_progress()
             }
@@ -225,11 +235,6 @@ impl Recorded {
         })?;
         Ok(())
     }
-}
-
-/// Deletes records older than `before` (keys are kept at least 24 hours).
-pub fn purge(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
-    diesel::delete(k::table.filter(k::created_at.lt(before))).execute(conn)
 }
 
 /// An idempotent create, resolved before the create does any work: a replay is answered from the

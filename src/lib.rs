@@ -3,6 +3,7 @@
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod allocator;
 pub mod api;
 pub mod app;
 pub mod audit;
@@ -10,12 +11,13 @@ pub mod auth;
 pub mod config;
 pub mod context;
 pub mod db;
+pub mod delivery;
 pub mod domain;
 pub mod error;
 pub mod http;
 pub mod idempotency;
-pub mod messages;
 pub mod openapi;
+pub mod sealing;
 pub mod seed;
 pub mod startup;
 pub mod state;

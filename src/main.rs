@@ -3,8 +3,12 @@ use std::process::ExitCode;
 use qinaotong::config::Config;
 use qinaotong::startup::Application;
 
-#[actix_web::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    qinaotong::allocator::tune();
+    actix_web::rt::System::new().block_on(run())
+}
+
+async fn run() -> ExitCode {
     let config = match Config::from_env() {
         Ok(c) => c,
         Err(e) => {

@@ -34,14 +34,22 @@ impl Application {
         config.validate()?;
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|e| format!("cannot create data folder {}: {e}", config.data_dir.display()))?;
+        // Before touching the database: a wrong key is an operator's mistake to hear about at once.
+        let data_keys = std::sync::Arc::new(crate::sealing::DataKeys::load(&config)?);
         let db = Db::connect(
             config.database_url.expose(),
             config.db_pool_size,
             config.db_connect_timeout,
             config.db_queue_timeout,
+        )
+        .with_authentication_pool(
+            config.database_url.expose(),
+            config.db_auth_pool_size,
+            config.db_connect_timeout,
         );
         let pool = db.pool.clone();
         let seed_config = config.clone();
+        let keys = data_keys.clone();
         tokio::task::spawn_blocking(move || -> Result<(), StartError> {
             let mut conn = pool.get().map_err(|e| format!("cannot reach the database: {e}"))?;
             let applied = crate::db::migrate(&mut conn)?;
@@ -49,6 +57,7 @@ impl Application {
                 tracing::info!(count = applied.len(), "applied migrations");
             }
             crate::seed::run(&mut conn, &seed_config)?;
+            crate::app::at_rest::seal_stored(&mut conn, &keys)?;
             Ok(())
         })
         .await??;
@@ -65,17 +74,16 @@ impl Application {
             config.access_token_ttl,
         );
         let hasher = Hasher::new(config.hash_threads, config.hash_queue)?;
+        // Before anything is served: a provider that cannot be set up stops the start.
+        let channels = crate::delivery::Channels::from_config(&config)?;
         let doc = crate::openapi::document();
         let state = web::Data::new(AppState {
             tokens,
+            data_keys,
             hasher,
             revocations: Default::default(),
             in_flight: Default::default(),
-            sender: if config.is_production() {
-                std::sync::Arc::new(crate::messages::NoSender)
-            } else {
-                std::sync::Arc::new(crate::messages::DevelopmentSender)
-            },
+            deliveries: Default::default(),
             routes: RouteTable::from_openapi(&doc),
             openapi_json: crate::openapi::document_json(),
             metrics: Default::default(),
@@ -88,6 +96,7 @@ impl Application {
         actix_web::rt::spawn(maintenance(state.clone()));
         actix_web::rt::spawn(refresh_permits(state.clone()));
         actix_web::rt::spawn(crate::webhooks::run(state.clone()));
+        actix_web::rt::spawn(crate::delivery::run(state.clone(), channels));
         let listener = TcpListener::bind(&config.bind)?;
         let port = listener.local_addr()?.port();
         let app_state = state.clone();
@@ -203,7 +212,7 @@ async fn maintenance(state: web::Data<AppState>) {
             .db
             .write(move |conn| {
                 let t = crate::db::types::now();
-                let keys = crate::idempotency::purge(conn, t - chrono::Duration::hours(25))?;
+                let keys = crate::store::idempotency::purge(conn, t - chrono::Duration::hours(25))?;
                 let counters = crate::store::throttle::purge(conn, t - window)?;
                 Ok((keys, counters))
             })

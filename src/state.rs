@@ -12,6 +12,8 @@ pub struct AppState {
     pub config: Config,
     pub db: Db,
     pub tokens: TokenService,
+    /// Seal and open webhook secrets and stored replies.
+    pub data_keys: std::sync::Arc<crate::sealing::DataKeys>,
     pub revocations: Revocations,
     pub hasher: Hasher,
     pub metrics: Metrics,
@@ -20,9 +22,10 @@ pub struct AppState {
     pub routes: RouteTable,
     /// Idempotency keys being processed on this instance right now.
     pub in_flight: std::sync::Mutex<std::collections::HashSet<String>>,
-    pub sender: std::sync::Arc<dyn crate::messages::MessageSender>,
     /// The keys that sign permits, status lists and the trust list.
     pub permit_keys: std::sync::Arc<crate::auth::permit_keys::PermitKeys>,
+    /// Outgoing messages per channel and outcome, for `/metrics`.
+    pub deliveries: crate::http::delivery_metrics::DeliveryMetrics,
     /// The OpenAPI document, serialised once at start.
     pub openapi_json: String,
 }

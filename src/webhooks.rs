@@ -8,6 +8,7 @@ use chrono::Duration;
 
 use crate::db::types::{new_id, now};
 use crate::domain::webhook::{backoff, is_forbidden, sign};
+use crate::sealing::open_secret;
 use crate::state::AppState;
 use crate::store::webhooks::{self as store, Attempt, Endpoint, Job};
 
@@ -68,7 +69,11 @@ async fn send(state: &AppState, endpoint: &Endpoint, job: &Job) -> Result<u16, S
     }
     let client = builder.build().map_err(|e| e.to_string())?;
     let timestamp = chrono::Utc::now().timestamp();
-    let signature = sign(endpoint.secret.expose(), &job.event_id, timestamp, &job.payload)
+    // A secret that does not open signs nothing: the attempt fails and says why.
+    let secret =
+        open_secret(&state.data_keys, &endpoint.id, &endpoint.secret, endpoint.secret_key_id.as_deref())
+            .map_err(|e| format!("the endpoint secret cannot be opened: {e}"))?;
+    let signature = sign(secret.expose(), &job.event_id, timestamp, &job.payload)
         .ok_or("the endpoint secret is invalid")?;
     let res = client
         .post(url)

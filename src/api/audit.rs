@@ -59,12 +59,21 @@ fn spec(operation_id: &str) -> Option<Spec> {
         "rotateApiClientSecret" => ("api_client.rotate_secret", Path("api_client", "client_ref")),
         "listAuditEvents" => ("audit.list", Query),
         "withdrawPermitKey" => ("permit_key.withdraw", Path("permit_key", "kid")),
+        "listMessageDeliveries" => ("message.list_deliveries", Path("account", "account_id")),
         // A person's own account; the use cases name the account or document they touch.
         "updateMe" => ("account.update", None),
+        // Contact changes name the verification they make or confirm; wrong passwords and wrong codes
+        // rename the action (`auth.contact_change_password_failed`, `account.contact_verification_failed`).
+        "requestContactChange" => ("account.contact_change_request", None),
+        "confirmContactChange" => ("account.contact_change_confirm", None),
         "revokeSession" => ("auth.session_revoke", Path("session", "session_id")),
         "addIdentityDocument" => ("identity_document.add", None),
         "exportMyData" => ("account.export", None),
         "deleteMe" => ("account.delete", None),
+        // Push devices and where messages go; the use cases name the device and the resident.
+        "registerDevice" => ("device.register", None),
+        "deleteDevice" => ("device.delete", Path("device", "device_id")),
+        "updateNotificationPreferences" => ("account.notification_preferences_update", None),
         _ => return Option::None,
     };
     Some(Spec { action, target })

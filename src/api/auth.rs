@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::api::contacts::PendingVerification;
 use crate::api::me::Me;
 use crate::app::registration::{self, Registration};
 use crate::app::sessions::{self, Credentials, Tokens};
@@ -15,6 +16,7 @@ use crate::http::json::Json;
 use crate::idempotency::{Create, Created};
 use crate::state::AppState;
 use crate::store::accounts::Account;
+use crate::store::contact_verifications::Verification;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(example = json!({"email": "chan.taiman@example.mo", "phone": "+853 6234 5678",
@@ -66,13 +68,15 @@ pub struct TokenResponse {
 
 /// Register a resident account
 ///
-/// Creates a resident with an email and/or phone number. Log in afterwards to get tokens.
+/// Creates a resident with an email and/or phone number and sends a code to each; `verifications`
+/// names them for `confirmContactChange`. Log in afterwards to get tokens.
 #[utoipa::path(
     tag = "auth",
     operation_id = "registerResident",
     request_body = RegisterRequest,
     responses(
-        (status = 201, description = "The account was created.", body = Me,
+        (status = 201, description = "The account was created; codes are on their way to its contacts.",
+            body = Registered,
             headers(("Location" = String, description = "URL of the caller's profile"))),
         (status = 409, description = "The email or phone number is already registered.", body = Problem,
             content_type = "application/problem+json"),
@@ -100,8 +104,22 @@ pub async fn register_resident(
     create.run(|record| registration::register(&state, ctx, input, record, registered)).await
 }
 
-fn registered(account: &Account) -> ApiResult<Created> {
-    Created::new("/v1/me".into(), None, &Me::from(account.clone()))
+/// A new account and the codes sent to its contacts.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Registered {
+    #[serde(flatten)]
+    pub account: Me,
+    /// One per contact given: confirm each with `confirmContactChange` (after logging in) and the code
+    /// sent to it. Until then the contact is a login but receives no password reset codes.
+    pub verifications: Vec<PendingVerification>,
+}
+
+fn registered(account: &Account, pending: &[Verification]) -> ApiResult<Created> {
+    let body = Registered {
+        account: Me::from(account.clone()),
+        verifications: pending.iter().map(PendingVerification::from).collect(),
+    };
+    Created::new("/v1/me".into(), None, &body)
 }
 
 fn tokens(tokens: Tokens) -> HttpResponse {

@@ -1,8 +1,6 @@
 //! Documents attached to applications over HTTP: the multipart body streamed to a staged file while
 //! hashed and measured, and files served back as downloads. Rules live in `app::documents`.
 
-use std::io::Write;
-
 use actix_multipart::{Multipart, MultipartError};
 use actix_web::body::SizedStream;
 use actix_web::http::header;
@@ -61,6 +59,11 @@ pub struct UploadForm {
     #[schema(value_type = String, format = Binary)]
     pub file: Vec<u8>,
 }
+
+/// A document's bytes as downloaded, in its own media type.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct FileBytes(pub Vec<u8>);
 
 /// What a multipart body held, before the required parts are checked.
 struct Parts {
@@ -122,7 +125,7 @@ async fn receive(state: &AppState, mut parts: Multipart) -> ApiResult<Parts> {
             "file" if upload.file.is_none() => {
                 let name = clean_name(part.content_disposition().and_then(|cd| cd.get_filename()));
                 let declared = part.content_type().map(|m| m.essence_str().to_owned());
-                let (staged, mut out) = StagedFile::create(&state.config)?;
+                let (staged, mut out) = StagedFile::create(&state.config).await?;
                 let mut hasher = Sha256::new();
                 let mut size = 0usize;
                 let mut head = Vec::with_capacity(16);
@@ -138,9 +141,9 @@ async fn receive(state: &AppState, mut parts: Multipart) -> ApiResult<Parts> {
                         head.extend_from_slice(&chunk[..chunk.len().min(16 - head.len())]);
                     }
                     hasher.update(&chunk);
-                    out.write_all(&chunk).map_err(ApiError::internal)?;
+                    out.write(&chunk).await?;
                 }
-                out.sync_all().map_err(ApiError::internal)?;
+                out.finish().await?;
                 if size == 0 {
                     return Err(ApiError::field("file", "required", "the file is empty"));
                 }
@@ -297,7 +300,7 @@ fn attachment(doc: Document, content: Content) -> HttpResponse {
     params(("application_id" = String, Path, description = "Application id"), ("document_id" = String, Path, description = "Document id")),
     responses(
         (status = 200, description = "The file, with its media type and a Content-Disposition name.",
-            content((Vec<u8> = "application/pdf"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/heic"))),
+            content((FileBytes = "application/pdf"), (FileBytes = "image/jpeg"), (FileBytes = "image/png"), (FileBytes = "image/heic"))),
         (status = 404, description = "No such document of the caller.", body = Problem, content_type = "application/problem+json"),
     )
 )]

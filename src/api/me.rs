@@ -27,6 +27,10 @@ pub struct Me {
     pub role: String,
     pub email: Option<String>,
     pub phone: Option<String>,
+    /// Whether `email` was proven with a code (or provisioned by an administrator); password reset codes
+    /// go only to verified contacts.
+    pub email_verified: bool,
+    pub phone_verified: bool,
     pub full_name: String,
     pub preferred_language: String,
     /// The organisation of staff; null for residents and admins.
@@ -40,6 +44,8 @@ impl From<Account> for Me {
         Me {
             id: a.id,
             role: a.role.into(),
+            email_verified: a.email.is_some() && a.email_verified,
+            phone_verified: a.phone.is_some() && a.phone_verified,
             email: a.email,
             phone: a.phone,
             full_name: a.full_name,
@@ -70,13 +76,18 @@ pub async fn get_me(caller: Person, state: web::Data<AppState>) -> ApiResult<Htt
 pub struct UpdateMe {
     pub full_name: Option<String>,
     pub preferred_language: Option<String>,
+    /// Only the account's current email is accepted; change it with `requestContactChange`.
+    #[schema(deprecated)]
     pub email: Option<String>,
+    /// Only the account's current phone number is accepted; change it with `requestContactChange`.
+    #[schema(deprecated)]
     pub phone: Option<String>,
 }
 
-/// Change the caller's name, language or contacts
+/// Change the caller's name or language
 ///
-/// Fields left out stay as they are. An email or phone number used by another account is refused with 409.
+/// Fields left out stay as they are. Contacts change only with `requestContactChange`: an `email` or
+/// `phone` other than the account's own is refused with 422 (`contact_change_required` in `errors`).
 #[utoipa::path(
     tag = "me",
     operation_id = "updateMe",
@@ -84,9 +95,8 @@ pub struct UpdateMe {
     request_body = UpdateMe,
     responses(
         (status = 200, description = "The updated profile.", body = Me),
-        (status = 409, description = "The email or phone number belongs to another account.", body = Problem,
-            content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or a contact change (`contact_change_required`).",
+            body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/me")]

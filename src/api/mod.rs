@@ -8,6 +8,9 @@ pub mod applications;
 pub mod audit;
 pub mod auth;
 pub mod catalogue;
+pub mod contacts;
+pub mod deliveries;
+pub mod devices;
 pub mod documents;
 pub mod extract;
 pub mod me;
@@ -46,6 +49,8 @@ fn v1(cfg: &mut ServiceConfig) {
         .service(me::change_password)
         .service(me::list_sessions)
         .service(me::revoke_session)
+        .service(contacts::request_contact_change)
+        .service(contacts::confirm_contact_change)
         .service(me::add_identity_document)
         .service(me::list_identity_documents)
         .service(privacy::export_my_data)
@@ -85,6 +90,11 @@ fn v1(cfg: &mut ServiceConfig) {
         .service(permits::get_permit_status_list)
         .service(permit_revoke::revoke_permit);
     cfg.service(notifications::list_notifications).service(notifications::mark_notification_read);
+    cfg.service(devices::register_device)
+        .service(devices::list_my_devices)
+        .service(devices::delete_device)
+        .service(devices::get_notification_preferences)
+        .service(devices::update_notification_preferences);
     cfg.service(admin::create_staff_account)
         .service(admin::create_api_client)
         .service(admin_catalogue::create_organisation)
@@ -95,5 +105,6 @@ fn v1(cfg: &mut ServiceConfig) {
         .service(admin::disable_staff_account)
         .service(admin::revoke_api_client)
         .service(admin::rotate_api_client_secret)
-        .service(admin_permits::withdraw_permit_key);
+        .service(admin_permits::withdraw_permit_key)
+        .service(deliveries::list_message_deliveries);
 }

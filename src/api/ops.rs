@@ -81,7 +81,7 @@ pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> Result<Htt
     let (in_use, idle) = state.db.pool_state();
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(state.metrics.render(in_use, idle)))
+        .body(state.metrics.render(in_use, idle) + &state.deliveries.render()))
 }
 
 pub async fn openapi_json(state: web::Data<AppState>) -> HttpResponse {

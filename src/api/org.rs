@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::applications::{ApplicationView, parse_status_filter, since};
-use crate::api::documents::{DocumentInfo, serve};
+use crate::api::documents::{DocumentInfo, FileBytes, serve};
 use crate::api::pagination::{Page, PageParams, page, time_key};
 use crate::app::caller::{OrgReader, OrgWriter, Supervisor};
 use crate::app::org_applications::{self as org, AssignInput, QueueQuery as Query, TransitionInput};
@@ -307,7 +307,7 @@ fn note_created(event: &Event) -> ApiResult<Created> {
     params(("application_id" = String, Path, description = "Application id"), ("document_id" = String, Path, description = "Document id"),
         ("X-Audit-Reason" = Option<String>, Header, description = "Why (percent-encoded UTF-8, at most 500 characters)")),
     responses(
-        (status = 200, description = "The file.", content((Vec<u8> = "application/pdf"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/heic"))),
+        (status = 200, description = "The file.", content((FileBytes = "application/pdf"), (FileBytes = "image/jpeg"), (FileBytes = "image/png"), (FileBytes = "image/heic"))),
         (status = 404, description = "No such document in the caller's organisation.", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -10,6 +10,7 @@ use crate::api::pagination::{Page, PageParams, page, time_key};
 use crate::app::caller::WebhookClient;
 use crate::app::webhooks::{self as hooks, NewEndpoint};
 use crate::audit::AuditTrail;
+use crate::config::Secret;
 use crate::db::types::utc;
 use crate::domain::webhook::EVENT_TYPES;
 use crate::error::{ApiError, ApiResult, Problem};
@@ -42,7 +43,7 @@ pub struct EndpointView {
 }
 
 impl EndpointView {
-    fn new(e: Endpoint, with_secret: bool) -> Self {
+    fn new(e: Endpoint, secret: Option<&Secret>) -> Self {
         Self {
             event_types: e.event_type_list(&EVENT_TYPES),
             id: e.id,
@@ -50,7 +51,7 @@ impl EndpointView {
             status: e.status,
             disabled_reason: e.disabled_reason,
             created_at: utc(e.created_at),
-            secret: with_secret.then(|| e.secret.expose().to_owned()),
+            secret: secret.map(|s| s.expose().to_owned()),
         }
     }
 }
@@ -83,9 +84,9 @@ pub async fn create_webhook_endpoint(
     create.run(|record| hooks::create(&state, caller, input, record, trail, endpoint_created)).await
 }
 
-fn endpoint_created(endpoint: &Endpoint) -> ApiResult<Created> {
+fn endpoint_created(endpoint: &Endpoint, secret: &Secret) -> ApiResult<Created> {
     let location = format!("/v1/webhooks/endpoints/{}/deliveries", endpoint.id);
-    Created::new(location, None, &EndpointView::new(endpoint.clone(), true))
+    Created::new(location, None, &EndpointView::new(endpoint.clone(), Some(secret)))
 }
 
 /// List the client's webhook endpoints
@@ -101,7 +102,7 @@ pub async fn list_webhook_endpoints(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     let rows = hooks::list(&state.db, caller).await?;
-    let items: Vec<EndpointView> = rows.into_iter().map(|e| EndpointView::new(e, false)).collect();
+    let items: Vec<EndpointView> = rows.into_iter().map(|e| EndpointView::new(e, None)).collect();
     Ok(HttpResponse::Ok().json(Page { items, next_cursor: None }))
 }
 
@@ -149,10 +150,10 @@ pub async fn rotate_webhook_secret(
     trail: AuditTrail,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let endpoint = hooks::rotate_secret(&state.db, caller, path.into_inner(), trail).await?;
+    let (endpoint, secret) = hooks::rotate_secret(&state, caller, path.into_inner(), trail).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json(EndpointView::new(endpoint, true)))
+        .json(EndpointView::new(endpoint, Some(&secret))))
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

@@ -64,7 +64,7 @@ fn check(input: &NewClient) -> ApiResult<(String, Vec<String>)> {
 
 /// Creates a client of an existing organisation. `respond` gets the client and its secret: the answer
 /// shows the secret once, and an idempotent retry gets the same answer (so the stored answer holds the
-/// secret until the key's record is purged; without a key nothing but the hash is kept).
+/// secret, sealed at rest, until the key's record is purged; without a key nothing but the hash is kept).
 pub async fn create(
     db: &Db,
     _caller: Admin,

@@ -116,7 +116,7 @@ pub async fn verify_counted(
     match state.hasher.verify(password.expose().to_owned(), hash).await {
         Ok(ok) => Ok(ok),
         Err(e) => {
-            take_back(&state.db, guard.clone()).await;
+            take_back(state.db.authentication(), guard.clone()).await;
             Err(e)
         }
     }

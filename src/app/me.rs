@@ -7,17 +7,18 @@ use chrono::NaiveDateTime;
 
 use crate::app::caller::Person;
 use crate::app::login_throttle::{PasswordGuard, verify_counted};
-use crate::app::registration::login_taken;
+use crate::app::messages;
 use crate::app::sessions::revocation_keep;
 use crate::audit::{Audit, AuditTrail};
 use crate::context::RequestContext;
 use crate::db::Db;
 use crate::db::types::now;
 use crate::domain::FieldError;
-use crate::domain::contact::{Email, Phone};
+use crate::domain::channel::{Channel, Contact};
 use crate::domain::locale::Locale;
 use crate::domain::password::NewPassword;
 use crate::domain::person::check_full_name;
+use crate::domain::templates::SecurityEvent;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::accounts::{self, Account};
@@ -28,7 +29,9 @@ pub async fn get(db: &Db, caller: Person) -> ApiResult<Account> {
     db.run(move |conn| Ok(accounts::find(conn, &caller.id)?)).await
 }
 
-/// Changes to a profile; `None` leaves a field as it is.
+/// Changes to a profile; `None` leaves a field as it is. `email` and `phone` are accepted only when
+/// they name the contacts the account already has (a client resending the whole profile); a different
+/// one is refused, since contacts change only with the password and a code (`contact_change`).
 pub struct ProfileChanges {
     pub full_name: Option<String>,
     pub preferred_language: Option<String>,
@@ -36,8 +39,13 @@ pub struct ProfileChanges {
     pub phone: Option<String>,
 }
 
-/// Changes the caller's name, language or contacts. Every bad field is reported at once (422); a valid
-/// email or phone number that another account uses is refused with 409.
+/// `raw` as `current` is stored, or not the same contact.
+fn is_current(channel: Channel, raw: &str, current: Option<&str>) -> bool {
+    Contact::parse(channel.as_str(), raw).is_ok_and(|c| Some(c.value.as_str()) == current)
+}
+
+/// Changes the caller's name or language. Every bad field is reported at once (422); so is an email
+/// or phone number other than the account's own (`contact_change_required`).
 pub async fn update(
     db: &Db,
     caller: Person,
@@ -59,38 +67,27 @@ pub async fn update(
         }
         parsed
     });
-    let email = changes
-        .email
-        .as_deref()
-        .and_then(|e| Email::parse(e).map_err(|err| errors.push(err.field_error("email"))).ok());
-    let phone = changes
-        .phone
-        .as_deref()
-        .and_then(|v| Phone::parse(v).map_err(|err| errors.push(err.field_error("phone"))).ok());
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
     db.write(move |conn| {
-        let id = &caller.id;
-        for taken in
-            [email.as_ref().map(Email::as_str), phone.as_ref().map(Phone::as_str)].into_iter().flatten()
-        {
-            if accounts::login_taken(conn, taken, Some(id))? {
-                return Err(login_taken());
+        let mut account = accounts::find(conn, &caller.id)?;
+        for (channel, given) in [(Channel::Email, &changes.email), (Channel::Phone, &changes.phone)] {
+            if let Some(raw) = given
+                && !is_current(channel, raw, account.contact(channel).0)
+            {
+                errors.push(FieldError::new(
+                    channel.as_str(),
+                    "contact_change_required",
+                    "contacts change with requestContactChange and a code sent to the new contact",
+                ));
             }
         }
-        let mut account = accounts::find(conn, id)?;
+        if !errors.is_empty() {
+            return Err(ApiError::validation(errors));
+        }
         if let Some(n) = full_name {
             account.full_name = n;
         }
         if let Some(l) = language {
             account.preferred_language = l.as_str().into();
-        }
-        if let Some(e) = email {
-            account.email = Some(e.into_inner());
-        }
-        if let Some(v) = phone {
-            account.phone = Some(v.into_inner());
         }
         account.updated_at = now();
         accounts::save_profile(conn, &account)?;
@@ -121,6 +118,7 @@ pub async fn change_password(
 ) -> ApiResult<()> {
     let id = caller.id.clone();
     let account = state.db.run(move |conn| Ok(accounts::find(conn, &id)?)).await?;
+    let alerted = account.clone();
     let mut context = vec![account.full_name.as_str()];
     context.extend(account.email.as_deref().and_then(|e| e.split('@').next()));
     let new = NewPassword::parse(change.new_password.expose(), &context)
@@ -148,6 +146,8 @@ pub async fn change_password(
             accounts::set_password(conn, &caller.id, &hash, t)?;
             let keep = caller.session_id.as_deref();
             let ended = sessions::revoke_all(conn, &caller.id, keep, "password_change", t)?;
+            messages::forget_sessions(conn, &ended)?;
+            messages::queue_security_alert(conn, &alerted, SecurityEvent::PasswordChanged)?;
             audit.write(conn)?;
             Ok(ended)
         })
@@ -182,6 +182,7 @@ pub async fn revoke_session(
             if !sessions::revoke(conn, &caller.id, &sid, "revoked_by_user", now())? {
                 return Err(ApiError::not_found());
             }
+            messages::forget_sessions(conn, std::slice::from_ref(&sid))?;
             trail.write_in(conn, 204)?;
             Ok(())
         })

@@ -1,4 +1,5 @@
-//! Forgotten passwords: a one-time code sent to the account's email or phone, then a new password.
+//! Forgotten passwords: a one-time code sent to the account's proven email or phone, then a new
+//! password.
 //! Both steps answer the same whether or not the account exists.
 
 use std::sync::Arc;
@@ -8,6 +9,7 @@ use rand::Rng;
 use subtle::ConstantTimeEq;
 
 use crate::app::login_throttle::address_key;
+use crate::app::messages;
 use crate::app::sessions::{login_key, revocation_keep};
 use crate::audit::Audit;
 use crate::auth::sha256_hex;
@@ -15,6 +17,7 @@ use crate::context::RequestContext;
 use crate::db::types::{new_id, now};
 use crate::domain::contact::LoginId;
 use crate::domain::password::NewPassword;
+use crate::domain::templates::SecurityEvent;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::accounts::{self, Account};
@@ -84,12 +87,18 @@ pub async fn request(state: &Arc<AppState>, ctx: RequestContext, login: String) 
     Ok(())
 }
 
-/// Makes a new code for the account with this login, if there is one, and sends it.
+/// Makes a new code for the account with this login, if there is one, and queues its message in the
+/// same transaction, so a stored code always has its message on the way.
 async fn send_code(state: &AppState, ctx: RequestContext, login: String) -> ApiResult<()> {
-    let message = state
+    state
         .db
         .write(move |conn| {
-            let Some(account) = accounts::find_by_login(conn, &login)? else { return Ok(None) };
+            let Some(account) = accounts::find_by_login(conn, &login)? else { return Ok(()) };
+            // A contact nobody proved may be someone else's (a typo at registration): no code goes there.
+            if !account.is_verified_login(&login) {
+                audit(&account, &ctx, "auth.password_reset_unverified_contact", 202).write(conn)?;
+                return Ok(());
+            }
             let t = now();
             resets::retire_open(conn, &account.id, t)?;
             let code = format!("{:08}", rand::rngs::OsRng.gen_range(0..100_000_000u32));
@@ -97,13 +106,9 @@ async fn send_code(state: &AppState, ctx: RequestContext, login: String) -> ApiR
             resets::insert(conn, &new_id(), &account.id, &code_hash(&account.id, &code), expires, t)?;
             audit(&account, &ctx, "auth.password_reset_requested", 202).write(conn)?;
             // Sent to the contact that was given, so a code never goes somewhere the caller did not name.
-            Ok(Some((login, message(&account.preferred_language, &code))))
+            messages::queue_text(conn, &login, &message(&account.preferred_language, &code))
         })
-        .await?;
-    if let Some((recipient, text)) = message {
-        state.sender.send(&recipient, &text);
-    }
-    Ok(())
+        .await
 }
 
 /// A new password, authorised by a code.
@@ -181,6 +186,8 @@ pub async fn reset(state: &AppState, ctx: RequestContext, input: Reset) -> ApiRe
             let account = accounts::find(conn, &pending.account_id)?;
             accounts::set_password(conn, &account.id, &hash, t)?;
             let ended = sessions::revoke_all(conn, &account.id, None, "password_reset", t)?;
+            messages::forget_sessions(conn, &ended)?;
+            messages::queue_security_alert(conn, &account, SecurityEvent::PasswordChanged)?;
             audit(&account, &ctx, "auth.password_reset", 204).write(conn)?;
             Ok(ended)
         })

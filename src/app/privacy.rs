@@ -19,6 +19,7 @@ use crate::state::AppState;
 use crate::store::accounts::{self, Account};
 use crate::store::applications::{self as applications, Application, Document, Event, Notification};
 use crate::store::audit::AuditEvent;
+use crate::store::contact_verifications;
 use crate::store::identity_documents::{self as identity_documents, IdentityDocument};
 use crate::store::permits;
 use crate::store::privacy as store;
@@ -111,8 +112,13 @@ pub async fn erase(state: &AppState, caller: Resident, trail: AuditTrail) -> Api
             // After the withdrawals, which notify the resident.
             store::delete_notifications(conn, id)?;
             identity_documents::delete_all(conn, id)?;
+            contact_verifications::delete_all(conn, id)?;
             let ended = sessions::revoke_all(conn, id, None, "account_deleted", t)?;
             sessions::forget_devices(conn, id)?;
+            // Stored first answers of the resident's creates hold their data (and a registration's
+            // answer their contacts): replays end with the account.
+            crate::store::idempotency::delete_for_account(conn, id)?;
+            crate::app::messages::forget_account(conn, id)?;
             accounts::erase(conn, id, t)?;
             trail.write_in(conn, 204)?;
             Ok((ended, files))

@@ -2,11 +2,13 @@
 //! and idempotent replays are answered (by the caller of [`register`]) before any of this runs, so a
 //! retry neither hashes a password nor writes anything.
 
+use crate::app::contact_codes as codes;
 use crate::app::login_throttle::address_key;
 use crate::audit::Audit;
 use crate::context::RequestContext;
 use crate::db::types::{new_id, now};
 use crate::domain::FieldError;
+use crate::domain::channel::{Channel, Contact};
 use crate::domain::contact::{Email, Phone};
 use crate::domain::locale::Locale;
 use crate::domain::password::NewPassword;
@@ -15,6 +17,7 @@ use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::idempotency::{Created, Recorded};
 use crate::state::AppState;
 use crate::store::accounts::{self, Account};
+use crate::store::contact_verifications::Verification;
 use crate::store::throttle;
 
 /// What a resident gives to register.
@@ -84,14 +87,15 @@ fn check(input: Registration) -> ApiResult<Checked> {
     }
 }
 
-/// Creates a resident account. `respond` turns the new account into the 201 answer that an idempotent
-/// retry gets again.
+/// Creates a resident account and sends a code to each contact given, which `confirmContactChange`
+/// takes to mark it proven. `respond` turns the new account and its pending verifications into the 201
+/// answer that an idempotent retry gets again (without new codes).
 pub async fn register(
     state: &AppState,
     ctx: RequestContext,
     input: Registration,
     record: Option<Recorded>,
-    respond: impl FnOnce(&Account) -> ApiResult<Created> + Send + 'static,
+    respond: impl FnOnce(&Account, &[Verification]) -> ApiResult<Created> + Send + 'static,
 ) -> ApiResult<Created> {
     let checked = check(input)?;
     // Counted per address before anything costly, and the contacts checked before the password is
@@ -140,8 +144,10 @@ pub async fn register(
         status: accounts::AccountStatus::Active,
         created_at: t,
         updated_at: t,
+        email_verified: false,
+        phone_verified: false,
     };
-    state
+    let created = state
         .db
         .write(move |conn| {
             // Again inside the transaction: another registration may have taken it while hashing.
@@ -156,9 +162,21 @@ pub async fn register(
                 .subject(&account.id)
                 .result(201)
                 .write(conn)?;
-            let created = respond(&account)?;
+            let mut pending = Vec::new();
+            let mut messages = Vec::new();
+            for channel in [Channel::Email, Channel::Phone] {
+                if let Some(value) = account.contact(channel).0 {
+                    let contact = Contact { channel, value: value.to_owned() };
+                    let (verification, message) = codes::issue(conn, &account, &contact, t)?;
+                    pending.push(verification);
+                    messages.push(message);
+                }
+            }
+            let created = respond(&account, &pending)?.about(&account.id);
             created.remember(conn, record.as_ref())?;
+            codes::queue(conn, &messages)?;
             Ok(created)
         })
-        .await
+        .await?;
+    Ok(created)
 }

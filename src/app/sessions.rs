@@ -102,6 +102,7 @@ pub async fn login(state: &Arc<AppState>, ctx: RequestContext, input: Credential
     let counted = guard.clone();
     let (blocked, account) = state
         .db
+        .authentication()
         .write(move |conn| {
             crate::db::relax_durability(conn)?;
             if let Some(secs) = counted.count(conn)? {
@@ -120,8 +121,19 @@ pub async fn login(state: &Arc<AppState>, ctx: RequestContext, input: Credential
         (true, Some(account)) => {
             state
                 .db
+                .authentication()
                 .write(move |conn| {
                     guard.forgive(conn)?;
+                    // A client the account never used before is announced; the first login is not.
+                    let (known_account, known_client) =
+                        sessions::seen_from(conn, &account.id, &ctx.user_agent)?;
+                    if known_account && !known_client {
+                        crate::app::messages::queue_security_alert(
+                            conn,
+                            &account,
+                            crate::domain::templates::SecurityEvent::NewLogin,
+                        )?;
+                    }
                     let tokens = open_session(&st, conn, &account, &ctx)?;
                     account_audit(&account, &ctx, "auth.login")
                         .target("session", &tokens.session_id)
@@ -133,6 +145,7 @@ pub async fn login(state: &Arc<AppState>, ctx: RequestContext, input: Credential
         (_, account) => {
             state
                 .db
+                .authentication()
                 .write(move |conn| {
                     let audit = match &account {
                         Some(a) => account_audit(a, &ctx, "auth.login_failed").target("account", &a.id),
@@ -162,6 +175,7 @@ pub async fn refresh(
     // A reuse revokes the session in the transaction and answers 401 after it commits.
     let outcome = state
         .db
+        .authentication()
         .write(move |conn| {
             let t = now();
             let Some((token, session)) = sessions::find_token(conn, &hash)? else {
@@ -213,6 +227,7 @@ pub async fn logout(
             if !sessions::revoke(conn, &session.account_id, &session.id, "logout", now())? {
                 return Ok(None);
             }
+            crate::app::messages::forget_sessions(conn, std::slice::from_ref(&session.id))?;
             let account = accounts::find(conn, &session.account_id)?;
             account_audit(&account, &ctx, "auth.logout").target("session", &session.id).write(conn)?;
             Ok(Some(session.id))

@@ -6,15 +6,17 @@ use chrono::NaiveDateTime;
 
 use crate::app::caller::WebhookClient;
 use crate::audit::AuditTrail;
+use crate::config::Secret;
 use crate::db::Db;
 use crate::db::types::{new_id, now};
 use crate::domain::FieldError;
 use crate::domain::webhook::{EVENT_TYPES, new_secret};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::idempotency::{Created, Recorded};
+use crate::sealing::{DataKeys, webhook_secret_context};
 use crate::state::AppState;
 use crate::store::throttle;
-use crate::store::webhooks::{self as store, Attempt, Endpoint};
+use crate::store::webhooks::{self as store, Attempt, Endpoint, StoredSecret};
 
 /// Longest URL an endpoint may have, in bytes.
 pub const MAX_URL_LEN: usize = 2000;
@@ -78,32 +80,42 @@ async fn check_url(state: &AppState, raw: &str) -> ApiResult<String> {
     Ok(url.to_string())
 }
 
+/// A fresh signing secret, and its sealed form bound to the endpoint `id`: only the sealed form is stored.
+fn fresh_secret(keys: &DataKeys, id: &str) -> (Secret, StoredSecret) {
+    let secret = Secret::new(new_secret());
+    let sealed = keys.seal(secret.expose().as_bytes(), &webhook_secret_context(id));
+    (secret, (sealed.text, Some(sealed.key_id)))
+}
+
 /// Registers an endpoint for the client's organisation with a fresh secret. Runs inside the
 /// idempotent create, so a replay is answered before the URL is resolved. `respond` turns the stored
-/// endpoint into the 201 answer that a retry gets again.
+/// endpoint and its secret into the 201 answer that a retry gets again.
 pub async fn create(
     state: &AppState,
     caller: WebhookClient,
     input: NewEndpoint,
     record: Option<Recorded>,
     trail: AuditTrail,
-    respond: impl FnOnce(&Endpoint) -> ApiResult<Created> + Send + 'static,
+    respond: impl FnOnce(&Endpoint, &Secret) -> ApiResult<Created> + Send + 'static,
 ) -> ApiResult<Created> {
     let max_endpoints = state.config.max_webhook_endpoints_per_client;
     let types = event_types(input.event_types.as_deref())?;
     let url = check_url(state, &input.url).await?;
     let t = now();
+    let id = new_id();
+    let (secret, (sealed, key_id)) = fresh_secret(&state.data_keys, &id);
     let endpoint = Endpoint {
-        id: new_id(),
+        id,
         organisation_id: caller.organisation_id,
         client_id: caller.client_id,
         url,
         event_types: types.join(" "),
-        secret: new_secret().into(),
+        secret: Secret::new(sealed),
         status: store::ACTIVE.into(),
         disabled_reason: None,
         created_at: t,
         updated_at: t,
+        secret_key_id: key_id,
     };
     state
         .db
@@ -119,7 +131,7 @@ pub async fn create(
             }
             store::insert_endpoint(conn, &endpoint)?;
             trail.set_target("webhook_endpoint", &endpoint.id);
-            let created = respond(&endpoint)?;
+            let created = respond(&endpoint, &secret)?;
             created.remember(conn, record.as_ref())?;
             trail.write_in(conn, 201)?;
             Ok(created)
@@ -144,19 +156,23 @@ pub async fn delete(db: &Db, caller: WebhookClient, id: String, trail: AuditTrai
     .await
 }
 
-/// Gives one of the client's endpoints a new secret; deliveries from now on are signed with it.
+/// Gives one of the client's endpoints a new secret; deliveries from now on are signed with it. Returns
+/// the endpoint and its new secret, the one time it is shown.
 pub async fn rotate_secret(
-    db: &Db,
+    state: &AppState,
     caller: WebhookClient,
     id: String,
     trail: AuditTrail,
-) -> ApiResult<Endpoint> {
-    db.write(move |conn| {
-        let endpoint = store::set_secret(conn, &id, &caller.client_id, &new_secret(), now())?;
-        trail.write_in(conn, 200)?;
-        Ok(endpoint)
-    })
-    .await
+) -> ApiResult<(Endpoint, Secret)> {
+    let (secret, sealed) = fresh_secret(&state.data_keys, &id);
+    state
+        .db
+        .write(move |conn| {
+            let endpoint = store::set_secret(conn, &id, &caller.client_id, &sealed, now())?;
+            trail.write_in(conn, 200)?;
+            Ok((endpoint, secret))
+        })
+        .await
 }
 
 /// A page request: how many items, and the position after which they start.

@@ -95,6 +95,7 @@ pub fn notify_resident(
     let name: LocalizedText = serde_json::from_value(names["name"].clone())
         .map_err(|e| ApiError::internal(format!("service {} name: {e}", service.id)))?;
     let status = app.status;
+    crate::app::messages::queue_application_change(conn, &resident, app, event_id, name.get(locale))?;
     let (title, body) =
         notify::application_changed(locale, status, &app.reference, name.get(locale), comment);
     let t = now();

@@ -95,6 +95,8 @@ pub struct Db {
     gate: Arc<Semaphore>,
     queue_timeout: Duration,
     pub is_postgres: bool,
+    /// Connections of their own for the writes of logins and token refreshes, when configured.
+    authentication: Option<Arc<Db>>,
 }
 
 impl Db {
@@ -108,7 +110,29 @@ impl Db {
             // A check per checkout doubles the round trips; a broken connection shows itself on use.
             .test_on_check_out(false)
             .build_unchecked(Manager { target });
-        Self { pool, gate: Arc::new(Semaphore::new(size as usize)), queue_timeout, is_postgres }
+        Self {
+            pool,
+            gate: Arc::new(Semaphore::new(size as usize)),
+            queue_timeout,
+            is_postgres,
+            authentication: None,
+        }
+    }
+
+    /// Gives the writes of logins and token refreshes `size` connections of their own (none: they share
+    /// the pool). Each login commits twice and waits for the disk flush; during a login storm those
+    /// commits held every pooled connection and reads queued behind them.
+    pub fn with_authentication_pool(mut self, url: &str, size: u32, connect_timeout: Duration) -> Self {
+        if size > 0 {
+            self.authentication =
+                Some(Arc::new(Self::connect(url, size, connect_timeout, self.queue_timeout)));
+        }
+        self
+    }
+
+    /// Where authentication writes go: their own connections when configured, else the shared pool.
+    pub fn authentication(&self) -> &Db {
+        self.authentication.as_deref().unwrap_or(self)
     }
 
     /// Runs `f` with a pooled connection on the blocking thread pool, inside the caller's tracing span.

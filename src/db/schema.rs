@@ -60,6 +60,22 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        email_verified -> Bool,
+        phone_verified -> Bool,
+    }
+}
+
+diesel::table! {
+    contact_verifications (id) {
+        id -> Text,
+        account_id -> Text,
+        channel -> Text,
+        value -> Text,
+        code_hash -> Text,
+        attempts -> Integer,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
     }
 }
 
@@ -147,6 +163,8 @@ diesel::table! {
         headers -> Text,
         body -> Text,
         created_at -> Timestamp,
+        key_id -> Nullable<Text>,
+        subject_id -> Nullable<Text>,
     }
 }
 
@@ -268,6 +286,7 @@ diesel::table! {
         disabled_reason -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        secret_key_id -> Nullable<Text>,
     }
 }
 
@@ -300,6 +319,49 @@ diesel::table! {
         error -> Nullable<Text>,
         attempted_at -> Timestamp,
         next_attempt_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    message_outbox (id) {
+        id -> Text,
+        account_id -> Nullable<Text>,
+        event_id -> Text,
+        kind -> Text,
+        channel -> Text,
+        recipient -> Text,
+        subject -> Text,
+        body -> Text,
+        data -> Text,
+        status -> Text,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+        next_attempt_at -> Timestamp,
+        leased_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    devices (id) {
+        id -> Text,
+        account_id -> Text,
+        session_id -> Nullable<Text>,
+        platform -> Text,
+        push_token -> Text,
+        app_version -> Text,
+        locale -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notification_preferences (account_id) {
+        account_id -> Text,
+        settings -> Text,
+        updated_at -> Timestamp,
     }
 }
 
@@ -366,4 +428,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     webhook_endpoints,
     webhook_jobs,
+    message_outbox,
+    devices,
 );

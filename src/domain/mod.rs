@@ -2,6 +2,7 @@
 
 pub mod calendar;
 pub mod catalogue;
+pub mod channel;
 pub mod contact;
 pub mod form;
 pub mod identity;
@@ -10,8 +11,10 @@ pub mod notify;
 pub mod password;
 pub mod permit;
 pub mod person;
+pub mod preferences;
 pub mod role;
 pub mod status;
+pub mod templates;
 pub mod webhook;
 
 use serde::{Deserialize, Serialize};
@@ -20,10 +23,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FieldError {
     /// Dotted path of the field in the request body, such as `form_data.date_of_birth`.
+    #[schema(max_length = 1000)]
     pub field: String,
     /// Stable machine-readable code, such as `required` or `invalid_check_digit`.
+    #[schema(max_length = 1000)]
     pub code: String,
-    /// English explanation; clients localise by `code`.
+    /// English explanation; clients localise by `code`. Long quotes of the request are cut.
+    #[schema(max_length = 1000)]
     pub message: String,
 }
 

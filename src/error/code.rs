@@ -44,6 +44,8 @@ pub enum ErrorCode {
     StorageQuotaExceeded,
     /// 409: the API client has as many webhook endpoints as it may; delete one first.
     EndpointLimitReached,
+    /// 409: the account has as many push devices as it may; delete one first.
+    DeviceLimitReached,
     /// 409: only a draft form version can be published.
     VersionNotDraft,
     /// 409: the webhook endpoint is disabled.
@@ -97,6 +99,7 @@ impl ErrorCode {
         Self::DraftLimitReached,
         Self::StorageQuotaExceeded,
         Self::EndpointLimitReached,
+        Self::DeviceLimitReached,
         Self::VersionNotDraft,
         Self::EndpointDisabled,
         Self::IdempotencyInProgress,
@@ -133,6 +136,7 @@ impl ErrorCode {
             | DraftLimitReached
             | StorageQuotaExceeded
             | EndpointLimitReached
+            | DeviceLimitReached
             | VersionNotDraft
             | EndpointDisabled
             | IdempotencyInProgress
@@ -171,6 +175,7 @@ impl ErrorCode {
             DraftLimitReached => "draft_limit_reached",
             StorageQuotaExceeded => "storage_quota_exceeded",
             EndpointLimitReached => "endpoint_limit_reached",
+            DeviceLimitReached => "device_limit_reached",
             VersionNotDraft => "version_not_draft",
             EndpointDisabled => "endpoint_disabled",
             IdempotencyInProgress => "idempotency_in_progress",

@@ -54,12 +54,29 @@ pub struct Problem {
     pub title: String,
     pub status: u16,
     /// English explanation for developers; clients localise by `code`.
+    #[schema(max_length = 1000)]
     pub detail: String,
     /// Stable machine-readable code, such as `validation_failed`.
     pub code: ErrorCode,
-    /// Present for validation failures: one entry per problem field.
+    /// Present for validation failures: one entry per problem field, the first 100 of them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 100)]
     pub errors: Vec<FieldError>,
+}
+
+/// Most entries in `errors`: a client fixes these and hears of the rest on its next try.
+pub const MAX_FIELD_ERRORS: usize = 100;
+/// Longest text in a problem document, in characters (messages may quote what the request sent).
+pub const MAX_PROBLEM_TEXT: usize = 1000;
+
+/// `text` cut to [`MAX_PROBLEM_TEXT`] characters, an ellipsis marking the cut.
+fn clip(text: &str) -> String {
+    if text.chars().count() <= MAX_PROBLEM_TEXT {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(MAX_PROBLEM_TEXT - 1).collect();
+    cut.push('…');
+    cut
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -151,9 +168,14 @@ impl ApiError {
             type_: format!("https://qinaotong.example/problems/{}", self.code),
             title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
             status: self.status.as_u16(),
-            detail: self.detail.to_string(),
+            detail: clip(&self.detail),
             code: self.code,
-            errors: self.errors.clone(),
+            errors: self
+                .errors
+                .iter()
+                .take(MAX_FIELD_ERRORS)
+                .map(|e| FieldError::new(clip(&e.field), clip(&e.code), clip(&e.message)))
+                .collect(),
         }
     }
 }
@@ -247,5 +269,24 @@ impl From<r2d2::Error> for ApiError {
 impl From<actix_web::error::BlockingError> for ApiError {
     fn from(e: actix_web::error::BlockingError) -> Self {
         Self::internal(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problem_documents_stay_within_their_published_bounds() {
+        let long = "é".repeat(5000);
+        let errors =
+            (0..150).map(|i| FieldError::new(format!("f{i}{long}"), "invalid_option", &long)).collect();
+        let problem = ApiError::validation(errors).problem();
+        assert_eq!(problem.errors.len(), MAX_FIELD_ERRORS);
+        let e = &problem.errors[0];
+        assert!(e.field.starts_with("f0é") && e.field.ends_with('…'));
+        assert!([&e.field, &e.message].iter().all(|t| t.chars().count() == MAX_PROBLEM_TEXT));
+        let short = ApiError::field("name", "required", "name is required").problem();
+        assert_eq!(short.errors[0].message, "name is required");
     }
 }

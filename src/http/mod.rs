@@ -1,7 +1,9 @@
 //! HTTP plumbing with no knowledge of the application: request ids, JSON bodies, languages, metrics,
 //! the route table taken from the OpenAPI document, and problem documents for actix's own extractors.
 
+pub mod delivery_metrics;
 pub mod json;
+pub mod json_bounds;
 pub mod language;
 pub mod metrics;
 pub mod rate_limit;

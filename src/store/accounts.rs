@@ -11,6 +11,7 @@ use diesel::sql_types::Text;
 
 use crate::db::DbConn;
 use crate::db::schema::accounts;
+use crate::domain::channel::Channel;
 use crate::domain::role::Role;
 
 /// Whether an account may be used.
@@ -84,6 +85,25 @@ pub struct Account {
     pub status: AccountStatus,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Whether a code sent to `email` came back (or an admin provisioned it); only proven contacts
+    /// receive password reset codes.
+    pub email_verified: bool,
+    pub phone_verified: bool,
+}
+
+impl Account {
+    /// The account's contact on `channel`, and whether it is proven.
+    pub fn contact(&self, channel: Channel) -> (Option<&str>, bool) {
+        match channel {
+            Channel::Email => (self.email.as_deref(), self.email_verified),
+            Channel::Phone => (self.phone.as_deref(), self.phone_verified),
+        }
+    }
+
+    /// Whether `login` (normalised) is one of the account's proven contacts.
+    pub fn is_verified_login(&self, login: &str) -> bool {
+        [Channel::Email, Channel::Phone].into_iter().any(|c| self.contact(c) == (Some(login), true))
+    }
 }
 
 pub fn insert(conn: &mut DbConn, account: &Account) -> QueryResult<()> {
@@ -141,17 +161,34 @@ pub fn set_password(conn: &mut DbConn, id: &str, hash: &str, now: NaiveDateTime)
         .execute(conn)
 }
 
-/// Writes the name, language and contacts of `account`.
+/// Writes the name and language of `account`; contacts change only through [`set_verified_contact`].
 pub fn save_profile(conn: &mut DbConn, account: &Account) -> QueryResult<usize> {
     diesel::update(accounts::table.find(&account.id))
         .set((
             accounts::full_name.eq(&account.full_name),
             accounts::preferred_language.eq(&account.preferred_language),
-            accounts::email.eq(&account.email),
-            accounts::phone.eq(&account.phone),
             accounts::updated_at.eq(account.updated_at),
         ))
         .execute(conn)
+}
+
+/// Makes `value` the account's proven contact on `channel`.
+pub fn set_verified_contact(
+    conn: &mut DbConn,
+    id: &str,
+    channel: Channel,
+    value: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let q = diesel::update(accounts::table.find(id).filter(accounts::status.eq(ACTIVE)));
+    match channel {
+        Channel::Email => q
+            .set((accounts::email.eq(value), accounts::email_verified.eq(true), accounts::updated_at.eq(now)))
+            .execute(conn),
+        Channel::Phone => q
+            .set((accounts::phone.eq(value), accounts::phone_verified.eq(true), accounts::updated_at.eq(now)))
+            .execute(conn),
+    }
 }
 
 /// Replaces the account's personal data with tombstones and marks it deleted; the row stays, because
@@ -162,6 +199,8 @@ pub fn erase(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryResult<usi
             accounts::full_name.eq("[deleted]"),
             accounts::email.eq(None::<String>),
             accounts::phone.eq(None::<String>),
+            accounts::email_verified.eq(false),
+            accounts::phone_verified.eq(false),
             accounts::password_hash.eq("!"),
             accounts::status.eq(DELETED),
             accounts::updated_at.eq(now),

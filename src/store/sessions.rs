@@ -150,3 +150,13 @@ pub fn forget_devices(conn: &mut DbConn, account_id: &str) -> QueryResult<usize>
         .set((sessions::user_agent.eq(""), sessions::ip.eq("")))
         .execute(conn)
 }
+
+/// Whether the account ever opened a session, and whether one from this user agent. Each stops at the
+/// first row found, however many sessions the account has had.
+pub fn seen_from(conn: &mut DbConn, account_id: &str, user_agent: &str) -> QueryResult<(bool, bool)> {
+    let any = sessions::table.filter(sessions::account_id.eq(account_id));
+    let first: Option<String> = any.select(sessions::id).first(conn).optional()?;
+    let same: Option<String> =
+        any.filter(sessions::user_agent.eq(user_agent)).select(sessions::id).first(conn).optional()?;
+    Ok((first.is_some(), same.is_some()))
+}

@@ -25,12 +25,15 @@ pub struct Endpoint {
     pub url: String,
     /// Space-separated; empty means every type.
     pub event_types: String,
+    /// The signing secret as stored: sealed under the data key `secret_key_id`, or in clear on rows
+    /// written before sealing (no key id) until the pass at start seals them.
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub secret: crate::config::Secret,
     pub status: String,
     pub disabled_reason: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub secret_key_id: Option<String>,
 }
 
 impl Endpoint {
@@ -108,18 +111,52 @@ pub fn delete_endpoint(conn: &mut DbConn, id: &str, client_id: &str) -> QueryRes
     Ok(n > 0)
 }
 
-/// Replaces the signing secret of an endpoint of this API client and returns the endpoint as stored.
+/// A stored secret: the text and the data key it is sealed under (none: in clear).
+pub type StoredSecret = (String, Option<String>);
+
+/// Replaces the stored signing secret of an endpoint of this API client and returns the endpoint.
 pub fn set_secret(
     conn: &mut DbConn,
     id: &str,
     client_id: &str,
-    secret: &str,
+    secret: &StoredSecret,
     now: NaiveDateTime,
 ) -> QueryResult<Endpoint> {
     diesel::update(we::table.find(id).filter(we::client_id.eq(client_id)))
-        .set((we::secret.eq(secret), we::updated_at.eq(now)))
+        .set((we::secret.eq(&secret.0), we::secret_key_id.eq(&secret.1), we::updated_at.eq(now)))
         .execute(conn)?;
     find_endpoint(conn, id, client_id)
+}
+
+/// Up to `limit` endpoints after `after` (by id) whose secret is not sealed under `current_key_id`:
+/// their id and stored secret.
+pub fn secrets_to_seal(
+    conn: &mut DbConn,
+    current_key_id: &str,
+    after: &str,
+    limit: i64,
+) -> QueryResult<Vec<(String, StoredSecret)>> {
+    let rows: Vec<(String, String, Option<String>)> = we::table
+        .filter(we::id.gt(after))
+        .filter(we::secret_key_id.is_null().or(we::secret_key_id.ne(current_key_id)))
+        .order(we::id.asc())
+        .select((we::id, we::secret, we::secret_key_id))
+        .limit(limit)
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(id, text, key)| (id, (text, key))).collect())
+}
+
+/// Stores `new` as the endpoint's secret if it still holds `old` (a rotation meanwhile wins).
+pub fn replace_secret(
+    conn: &mut DbConn,
+    id: &str,
+    old: &StoredSecret,
+    new: &StoredSecret,
+) -> QueryResult<bool> {
+    let n = diesel::update(we::table.find(id).filter(we::secret.eq(&old.0)))
+        .set((we::secret.eq(&new.0), we::secret_key_id.eq(&new.1)))
+        .execute(conn)?;
+    Ok(n > 0)
 }
 
 /// Disables every endpoint of an API client (when the client is revoked).

@@ -331,6 +331,7 @@ impl World {
             c.max_open_drafts_per_resident = 10_000;
             c.max_webhook_endpoints_per_client = 10_000;
             c.max_redeliveries_per_minute = 10_000;
+            c.messaging.max_devices_per_account = 10_000;
         })
         .await;
         let admin = app.admin().await;
@@ -605,6 +606,40 @@ impl World {
     }
 }
 
+impl World {
+    /// A pending verification of a new phone number for resident A, with its code, stored the way
+    /// `requestContactChange` stores one (codes only ever leave through the message sender).
+    async fn contact_verification(&mut self) -> (String, String) {
+        use diesel::prelude::*;
+        use qinaotong::db::schema::contact_verifications::dsl as v;
+        let n = self.next();
+        let me: Value = self.app.get_as("/v1/me", self.token("resident_a")).await.json().await.unwrap();
+        let account = me["id"].as_str().unwrap().to_owned();
+        let (id, code) = (qinaotong::db::types::new_id(), format!("{n:08}"));
+        let hash = qinaotong::app::contact_codes::code_hash(&id, &code);
+        let row = id.clone();
+        self.app
+            .db(move |c| {
+                let t = qinaotong::db::types::now();
+                diesel::insert_into(v::contact_verifications)
+                    .values((
+                        v::id.eq(row),
+                        v::account_id.eq(account),
+                        v::channel.eq("phone"),
+                        v::value.eq(format!("+8536{n:07}")),
+                        v::code_hash.eq(hash),
+                        v::attempts.eq(0),
+                        v::expires_at.eq(t + chrono::Duration::minutes(10)),
+                        v::created_at.eq(t),
+                    ))
+                    .execute(c)
+                    .unwrap()
+            })
+            .await;
+        (id, code)
+    }
+}
+
 /// The password `changePassword` gives a persona, distinct per persona.
 fn changed_password(who: usize) -> String {
     format!("Jade-Terrace-{who}-Moonrise")
@@ -660,6 +695,13 @@ async fn recipe(w: &mut World, op: &str, who: usize) -> Option<Call> {
             let a = &w.personas[persona("resident_a")];
             let s = w.app.session(&a.login, &a.password).await;
             Call::empty().with("session_id", &s.session_id)
+        }
+        // A fresh phone number each time, so the resident's email login stays as it is.
+        "requestContactChange" => Call::json(json!({"channel": "phone", "value": format!("+8536{n:07}"),
+            "current_password": w.personas[who].password})),
+        "confirmContactChange" => {
+            let (id, code) = w.contact_verification().await;
+            Call::json(json!({"verification_id": id, "code": code}))
         }
         "addIdentityDocument" => Call::json(json!({"kind": "macao_id", "number": format!("1{n:06}(3)")})),
 
@@ -755,6 +797,25 @@ async fn recipe(w: &mut World, op: &str, who: usize) -> Option<Call> {
         "revokePermit" => {
             Call::json(json!({"reason": "Matrix check."})).with("permit_id", &w.approved_permit().await.0)
         }
+        "listMessageDeliveries" => {
+            let me: Value = w.app.get_as("/v1/me", w.token("resident_a")).await.json().await.unwrap();
+            Call::empty().with("account_id", me["id"].as_str().unwrap())
+        }
+
+        // Push devices and preferences.
+        "registerDevice" => {
+            Call::json(json!({"platform": "android", "push_token": format!("matrix-token-{n}")}))
+        }
+        "listMyDevices" | "getNotificationPreferences" => Call::empty(),
+        "deleteDevice" => {
+            let body = json!({"platform": "ios", "push_token": format!("matrix-ios-{n}")});
+            let res =
+                w.app.send_json(Method::POST, "/v1/me/devices", Some(w.token("resident_a")), &body).await;
+            assert_eq!(res.status(), 201, "device: {}", res.text().await.unwrap());
+            let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+            Call::empty().with("device_id", &id)
+        }
+        "updateNotificationPreferences" => Call::json(json!({"decisions": {"sms": true}})),
         _ => return None,
     };
     Some(call)

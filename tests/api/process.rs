@@ -15,14 +15,19 @@ pub struct Process {
     pub port: u16,
     pub child: Child,
     lines: Arc<Mutex<Vec<String>>>,
-    _dir: TempDir,
+    dir: Option<TempDir>,
 }
 
 impl Process {
     /// Starts `qinaotong` on SQLite in a temporary folder with `env` on top, and waits until it answers.
     pub async fn start(env: &[(&str, &str)]) -> Self {
-        let dir = TempDir::new();
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        Self::start_in(TempDir::new(), port, env).await
+    }
+
+    /// Starts `qinaotong` with `dir` as its data folder (and SQLite file, unless `env` names another
+    /// database), listening on `port`.
+    pub async fn start_in(dir: TempDir, port: u16, env: &[(&str, &str)]) -> Self {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_qinaotong"));
         cmd.env("QAT_DATA_DIR", &dir.0)
             .env("QAT_BIND", format!("127.0.0.1:{port}"))
@@ -51,7 +56,15 @@ impl Process {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        Self { base, port, child, lines, _dir: dir }
+        Self { base, port, child, lines, dir: Some(dir) }
+    }
+
+    /// Kills the process with SIGKILL, as a crash would (nothing drains, nothing is flushed by the
+    /// server), and hands back its data folder for a restart.
+    pub fn kill(mut self) -> TempDir {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+        self.dir.take().unwrap()
     }
 
     /// Log lines written so far, parsed.

@@ -140,12 +140,13 @@ async fn events_arrive_signed_in_order_and_failures_are_retried_and_visible() {
         );
     }
 
-    let deliveries: Value = app
-        .get_as(&format!("/v1/webhooks/endpoints/{endpoint_id}/deliveries"), &token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    // The receiver has answered the third attempt; the worker records it right after.
+    let path = format!("/v1/webhooks/endpoints/{endpoint_id}/deliveries");
+    let deliveries: Value = crate::helpers::eventually("the third attempt recorded", || async {
+        let page: Value = app.get_as(&path, &token).await.json().await.unwrap();
+        (page["items"].as_array().unwrap().len() >= 3).then_some(page)
+    })
+    .await;
     let items = deliveries["items"].as_array().unwrap();
     assert_eq!(items.len(), 3, "one item per attempt");
     let first = items

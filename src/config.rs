@@ -1,12 +1,15 @@
 //! Configuration from environment variables, read once at start into one typed struct.
 
-mod permits;
-
-pub use permits::PermitConfig;
-
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
+
+mod channels;
+mod permits;
+mod secret;
+pub use channels::*;
+pub use permits::PermitConfig;
+pub use secret::Secret;
 
 /// Whether safety checks for production apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,52 +25,6 @@ pub enum LogFormat {
     Pretty,
 }
 
-/// A value that must never be printed: `Debug` shows a placeholder.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
-/// Stored secrets (webhook signing keys) are read and written as text.
-impl From<String> for Secret {
-    fn from(value: String) -> Self {
-        Self(value)
-    }
-}
-
-impl From<Secret> for String {
-    fn from(secret: Secret) -> Self {
-        secret.0
-    }
-}
-
-/// Read from request bodies as a plain string (passwords, codes, refresh tokens).
-impl<'de> serde::Deserialize<'de> for Secret {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Secret)
-    }
-}
-
-/// Written as a plain string, for the one answer that hands a new secret to its owner.
-impl serde::Serialize for Secret {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0)
-    }
-}
-
 /// Everything the server needs to start. Built by [`Config::from_env`] or directly in tests.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -78,6 +35,8 @@ pub struct Config {
     pub database_url: Secret,
     /// Connections in the pool; near the core count (a much larger pool ruins tail latency).
     pub db_pool_size: u32,
+    /// Connections reserved for the writes of logins and refreshes (QAT_DB_AUTH_POOL_SIZE; 0 shares the pool).
+    pub db_auth_pool_size: u32,
     pub db_connect_timeout: Duration,
     pub demo_data: bool,
     pub admin_email: Option<String>,
@@ -87,6 +46,10 @@ pub struct Config {
     pub jwt_private_key: Option<Secret>,
     /// Extra PEM public keys still accepted for verification while keys rotate.
     pub jwt_previous_public_keys: Vec<String>,
+    /// Base64 of the 32-byte key that seals secrets at rest; generated into the data folder in development.
+    pub data_key: Option<Secret>,
+    /// Keys that sealed earlier values, still accepted for opening them while keys rotate.
+    pub data_keys_previous: Vec<Secret>,
     pub jwt_issuer: String,
     pub jwt_audience: String,
     pub access_token_ttl: Duration,
@@ -135,6 +98,8 @@ pub struct Config {
     pub webhook_timeout: Duration,
     pub shutdown_timeout: Duration,
     pub permits: PermitConfig,
+    /// Email, SMS and push: which are on, their providers, and the outbox worker's retries.
+    pub messaging: MessagingConfig,
 }
 
 /// A configuration that cannot be used, with a message for the operator.
@@ -175,6 +140,7 @@ impl Config {
             database_url: Secret(format!("sqlite://{}", data_dir.join("qinaotong.sqlite3").display())),
             data_dir,
             db_pool_size: (cores as u32 * 2).clamp(2, 8),
+            db_auth_pool_size: 2,
             db_connect_timeout: Duration::from_secs(2),
             demo_data: true,
             admin_email: Some("admin@qinaotong.example".into()),
@@ -182,6 +148,8 @@ impl Config {
             log_format: LogFormat::Pretty,
             jwt_private_key: None,
             jwt_previous_public_keys: Vec::new(),
+            data_key: None,
+            data_keys_previous: Vec::new(),
             jwt_issuer: "https://api.qinaotong.example".into(),
             jwt_audience: "qinaotong-api".into(),
             access_token_ttl: Duration::from_secs(600),
@@ -215,6 +183,7 @@ impl Config {
             webhook_timeout: Duration::from_secs(10),
             shutdown_timeout: Duration::from_secs(20),
             permits: PermitConfig::default(),
+            messaging: MessagingConfig::default(),
         }
     }
 
@@ -275,6 +244,10 @@ impl Config {
                 .map(|k| format!("{}\n-----END PUBLIC KEY-----\n", k.replace("\\n", "\n")))
                 .collect();
         }
+        c.data_key = var("QAT_DATA_KEY").map(Secret);
+        let previous = var("QAT_DATA_KEYS_PREVIOUS").unwrap_or_default();
+        c.data_keys_previous =
+            previous.split(',').filter(|k| !k.trim().is_empty()).map(Secret::new).collect();
         if let Some(iss) = var("QAT_JWT_ISSUER") {
             c.jwt_issuer = iss;
         }
@@ -289,6 +262,7 @@ impl Config {
         c.refresh_token_ttl =
             Duration::from_secs(parse_var("QAT_REFRESH_TOKEN_TTL_SECS", c.refresh_token_ttl.as_secs())?);
         c.db_pool_size = parse_var("QAT_DB_POOL_SIZE", c.db_pool_size)?.max(1);
+        c.db_auth_pool_size = parse_var("QAT_DB_AUTH_POOL_SIZE", c.db_auth_pool_size)?;
         c.max_upload_bytes = parse_var("QAT_MAX_UPLOAD_BYTES", c.max_upload_bytes)?;
         c.max_documents_per_application =
             parse_var("QAT_MAX_DOCUMENTS_PER_APPLICATION", c.max_documents_per_application)?;
@@ -338,6 +312,7 @@ impl Config {
             c.webhook_retry_base.as_millis() as u64,
         )?);
         c.permits = PermitConfig::from_env()?;
+        c.messaging = MessagingConfig::from_env()?;
         c.validate()?;
         Ok(c)
     }
@@ -351,6 +326,13 @@ impl Config {
         if self.jwt_private_key.is_none() {
             return Err(ConfigError(
                 "QAT_JWT_PRIVATE_KEY or QAT_JWT_PRIVATE_KEY_FILE is required in production".into(),
+            ));
+        }
+        if self.data_key.is_none() {
+            return Err(ConfigError(
+                "QAT_DATA_KEY (base64 of 32 random bytes: openssl rand -base64 32) is required in production: \
+                 webhook secrets and stored replies are sealed with it"
+                    .into(),
             ));
         }
         if self.admin_password.as_ref().is_some_and(|p| p.expose() == DEV_ADMIN_PASSWORD) {
@@ -379,7 +361,7 @@ impl Config {
                     .into(),
             ));
         }
-        Ok(())
+        self.messaging.validate_production()
     }
 
     pub fn is_production(&self) -> bool {
@@ -398,11 +380,19 @@ mod tests {
         c.admin_email = None;
         c.admin_password = None;
         c.jwt_private_key = Some(Secret("-----BEGIN PRIVATE KEY-----".into()));
+        c.data_key = Some(Secret("b64-data-key".into()));
         c.database_url = Secret::new("postgres://db/qat");
         c.metrics_token = Some(Secret("a-long-scrape-token".into()));
         c.permits.signing_key = Some(Secret("-----BEGIN PRIVATE KEY-----".into()));
         c.permits.root_key = Some(Secret("-----BEGIN PRIVATE KEY-----".into()));
         c.permits.public_url = "https://qat.gov.mo".into();
+        c.messaging = MessagingConfig {
+            sms: false,
+            push: false,
+            smtp: Some(SmtpSettings::parse("smtps://mail.example").unwrap()),
+            mail_from: Some("no-reply@qinaotong.example".into()),
+            ..Default::default()
+        };
         c
     }
 
@@ -439,6 +429,13 @@ mod tests {
         let mut dev = Config::development(PathBuf::from("/tmp/qat"));
         dev.webhook_allow_private = true;
         assert!(dev.validate().is_ok(), "development may reach loopback for tests");
+    }
+
+    #[test]
+    fn production_needs_a_data_key() {
+        let mut c = production();
+        c.data_key = None;
+        assert!(c.validate().unwrap_err().0.contains("QAT_DATA_KEY"));
     }
 
     #[test]

@@ -8,6 +8,8 @@ use utoipa_actix_web::AppExt;
 
 use crate::error::Problem;
 
+mod bounds;
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -19,7 +21,7 @@ use crate::error::Problem;
         license(name = "MIT", identifier = "MIT"),
         contact(name = "Qin Ao Tong platform team", email = "platform@qinaotong.example"),
     ),
-    servers((url = "/", description = "This server")),
+    servers((url = "/", description = "This server, in whichever environment serves the document: production, staging or local development")),
     tags(
         (name = "auth", description = "Registration, login, token refresh and logout; OAuth client credentials; public keys."),
         (name = "me", description = "The caller's own account: profile, password, sessions, identity documents, privacy rights."),
@@ -45,7 +47,16 @@ impl Modify for Security {
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(
-                HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build(),
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "An access token from `login`, `refreshToken` or `issueClientToken`: a JWS signed with \
+                         EdDSA (the algorithm is pinned; `none` and others are refused), with `kid`, `iss`, `aud`, \
+                         `sub`, `exp`, `nbf` and `iat` checked and a token-type claim, following RFC8725 \
+                         (JSON Web Token Best Current Practices). Valid 5 to 15 minutes.",
+                    ))
+                    .build(),
             ),
         );
         components.add_security_scheme(
@@ -120,7 +131,14 @@ fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
 fn add_rate_limit(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::header::HeaderBuilder;
     let string = || utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::String);
-    let integer = || utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::Integer);
+    let seconds = || {
+        use utoipa::openapi::schema::{KnownFormat, SchemaFormat};
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
+            .minimum(Some(0))
+            .maximum(Some(i32::MAX))
+    };
     for (path, item) in doc.paths.paths.iter_mut() {
         if !path.starts_with("/v1/") {
             continue;
@@ -139,7 +157,7 @@ fn add_rate_limit(doc: &mut utoipa::openapi::OpenApi) {
                         .build(),
                 );
             for (name, description, schema) in [
-                ("Retry-After", "Seconds until the budget resets.", integer()),
+                ("Retry-After", "Seconds until the budget resets.", seconds()),
                 ("RateLimit-Policy", "The budget: `\"default\";q=<requests>;w=<seconds>`.", string()),
                 ("RateLimit", "What is left: `\"default\";r=<requests>;t=<seconds>`.", string()),
             ] {
@@ -151,7 +169,8 @@ fn add_rate_limit(doc: &mut utoipa::openapi::OpenApi) {
     }
 }
 
-/// The whole document, exactly as the server serves it.
+/// The operations as the handlers declare them (the route and audit tables read it); the published
+/// document is [`document_json`], which adds what every operation shares at the JSON level.
 pub fn document() -> utoipa::openapi::OpenApi {
     let (_, mut doc) = App::new()
         .into_utoipa_app()
@@ -164,9 +183,18 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc
 }
 
-/// The document as committed: pretty JSON with a trailing newline.
+/// The document as served and committed: pretty JSON with a trailing newline. Adds the 401 of every
+/// operation that needs a token, the budget headers of every `/v1` answer, the bounds of every value
+/// (`bounds`), and the server's audience.
 pub fn document_json() -> String {
-    let mut s = document().to_pretty_json().unwrap_or_default();
+    let Ok(mut value) = serde_json::to_value(document()) else { return String::new() };
+    bounds::add_unauthorized(&mut value);
+    bounds::add_rate_limit_headers(&mut value);
+    bounds::apply(&mut value);
+    if let Some(server) = value.pointer_mut("/servers/0").and_then(serde_json::Value::as_object_mut) {
+        server.insert("x-internal".into(), false.into());
+    }
+    let mut s = serde_json::to_string_pretty(&value).unwrap_or_default();
     s.push('\n');
     s
 }

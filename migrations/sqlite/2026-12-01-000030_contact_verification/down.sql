@@ -1,0 +1,3 @@
+DROP TABLE contact_verifications;
+ALTER TABLE accounts DROP COLUMN phone_verified;
+ALTER TABLE accounts DROP COLUMN email_verified;
