@@ -63,10 +63,6 @@ impl Application {
         .await??;
 
         let keys = crate::auth::keys::Keys::load(&config)?;
-        let permit_keys = std::sync::Arc::new(crate::auth::permit_keys::PermitKeys::load(&config)?);
-        crate::app::permit_issue::publish_signing_key(&db, permit_keys.clone())
-            .await
-            .map_err(|e| format!("permit signing key: {e:?}"))?;
         let tokens = TokenService::new(
             keys,
             config.jwt_issuer.clone(),
@@ -76,6 +72,10 @@ impl Application {
         let hasher = Hasher::new(config.hash_threads, config.hash_queue)?;
         // Before anything is served: a provider that cannot be set up stops the start.
         let channels = crate::delivery::Channels::from_config(&config)?;
+        let permit_keys = std::sync::Arc::new(crate::auth::permit_keys::PermitKeys::load(&config)?);
+        crate::app::permit_issue::publish_signing_key(&db, permit_keys.clone())
+            .await
+            .map_err(|e| format!("permit signing key: {e:?}"))?;
         let doc = crate::openapi::document();
         let state = web::Data::new(AppState {
             tokens,

@@ -45,6 +45,9 @@ fn load(
 
 impl PermitKeys {
     pub fn load(config: &Config) -> Result<Self, KeyError> {
+        if config.is_production() && !config.permits.public_url.starts_with("https://") {
+            return Err("QAT_PUBLIC_URL must be https in production".into());
+        }
         let signing = load(
             config.permits.signing_key.as_ref(),
             "QAT_PERMIT_SIGNING_KEY",
@@ -74,5 +77,34 @@ impl PermitKeys {
     /// The URI permits on status list `list` carry, and that the list names itself by.
     pub fn status_uri(&self, list: i32) -> String {
         format!("{}/v1/sl/{list}", self.public_url)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Environment;
+
+    #[test]
+    fn production_refuses_to_start_without_permit_keys() {
+        let mut c = Config::development(std::path::PathBuf::from("/nonexistent/qat"));
+        c.env = Environment::Production;
+        c.permits.public_url = "https://qat.gov.mo".into();
+        let e = PermitKeys::load(&c).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("QAT_PERMIT_SIGNING_KEY is required in production"), "{e}");
+        let pem = |k: &SigningKey| {
+            use ed25519_dalek::pkcs8::EncodePrivateKey;
+            Secret::new(k.to_pkcs8_pem(Default::default()).unwrap().to_string())
+        };
+        c.permits.signing_key = Some(pem(&SigningKey::from_bytes(&[1; 32])));
+        let e = PermitKeys::load(&c).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("QAT_PERMIT_ROOT_KEY is required in production"), "{e}");
+        c.permits.root_key = c.permits.signing_key.clone();
+        let e = PermitKeys::load(&c).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("must not also sign permits"), "{e}");
+        c.permits.root_key = Some(pem(&SigningKey::from_bytes(&[2; 32])));
+        assert!(PermitKeys::load(&c).is_ok());
+        c.permits.public_url = "http://qat.gov.mo".into();
+        assert!(PermitKeys::load(&c).is_err(), "https in production");
     }
 }

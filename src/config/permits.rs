@@ -78,8 +78,9 @@ impl PermitConfig {
         Ok(c)
     }
 
-    /// Shape checks in every environment; keys are required in production.
-    pub fn validate(&self, production: bool) -> Result<(), ConfigError> {
+    /// Shape checks in every environment. Whether production has its keys is decided when they are
+    /// loaded (`PermitKeys::load`), after the settings every start needs.
+    pub fn validate(&self) -> Result<(), ConfigError> {
         if self.issuer.is_empty() || self.issuer.len() > MAX_ISSUER || !self.issuer.is_ascii() {
             return Err(ConfigError(format!("QAT_PERMIT_ISSUER must be 1 to {MAX_ISSUER} ASCII characters")));
         }
@@ -88,15 +89,6 @@ impl PermitConfig {
             return Err(ConfigError(format!(
                 "QAT_PUBLIC_URL must be an http(s) URL of at most {MAX_PUBLIC_URL} characters: it is printed in every permit"
             )));
-        }
-        if production && (self.signing_key.is_none() || self.root_key.is_none()) {
-            return Err(ConfigError(
-                "QAT_PERMIT_SIGNING_KEY and QAT_PERMIT_ROOT_KEY (or their _FILE forms) are required in production"
-                    .into(),
-            ));
-        }
-        if production && !self.public_url.starts_with("https://") {
-            return Err(ConfigError("QAT_PUBLIC_URL must be https in production".into()));
         }
         Ok(())
     }
