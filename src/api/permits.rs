@@ -125,7 +125,7 @@ pub async fn get_permit_trust_list(
 #[utoipa::path(
     tag = "permits",
     operation_id = "getPermitStatusList",
-    params(("list_id" = i32, Path, description = "Status list number, from a permit's status URI")),
+    params(("list_id" = String, Path, description = "Status list number, the last segment of a permit's status URI")),
     responses(
         (status = 200, description = "The signed status list.", content((Vec<u8> = "application/statuslist+cwt")),
             headers(("Cache-Control" = String, description = "public, max-age of the list's ttl"))),
@@ -135,10 +135,11 @@ pub async fn get_permit_trust_list(
 #[get("/sl/{list_id}")]
 pub async fn get_permit_status_list(
     state: web::Data<AppState>,
-    path: web::Path<i32>,
+    path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let (token, signed) =
-        permits::status_list(&state.db, state.permit_keys.clone(), path.into_inner()).await?;
+    // Lists are numbered, but only numbers this server gave out name one; anything else is not found.
+    let list = path.parse::<i32>().map_err(|_| crate::error::ApiError::not_found())?;
+    let (token, signed) = permits::status_list(&state.db, state.permit_keys.clone(), list).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", format!("public, max-age={}", token.ttl)))
         .content_type(crate::domain::permit::status_list::TYP)
