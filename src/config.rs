@@ -5,8 +5,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 mod channels;
+mod permits;
 mod secret;
 pub use channels::*;
+pub use permits::PermitConfig;
 pub use secret::Secret;
 
 /// Whether safety checks for production apply.
@@ -95,6 +97,7 @@ pub struct Config {
     pub webhook_poll_interval: Duration,
     pub webhook_timeout: Duration,
     pub shutdown_timeout: Duration,
+    pub permits: PermitConfig,
     /// Email, SMS and push: which are on, their providers, and the outbox worker's retries.
     pub messaging: MessagingConfig,
 }
@@ -104,11 +107,11 @@ pub struct Config {
 #[error("configuration error: {0}")]
 pub struct ConfigError(pub String);
 
-fn var(name: &str) -> Option<String> {
+pub(crate) fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
-fn parse_var<T: std::str::FromStr>(name: &str, default: T) -> Result<T, ConfigError> {
+pub(crate) fn parse_var<T: std::str::FromStr>(name: &str, default: T) -> Result<T, ConfigError> {
     match var(name) {
         None => Ok(default),
         Some(raw) => raw.parse().map_err(|_| ConfigError(format!("{name} has an invalid value {raw:?}"))),
@@ -179,6 +182,7 @@ impl Config {
             webhook_poll_interval: Duration::from_secs(1),
             webhook_timeout: Duration::from_secs(10),
             shutdown_timeout: Duration::from_secs(20),
+            permits: PermitConfig::default(),
             messaging: MessagingConfig::default(),
         }
     }
@@ -307,6 +311,7 @@ impl Config {
             "QAT_WEBHOOK_RETRY_BASE_MS",
             c.webhook_retry_base.as_millis() as u64,
         )?);
+        c.permits = PermitConfig::from_env()?;
         c.messaging = MessagingConfig::from_env()?;
         c.validate()?;
         Ok(c)
@@ -314,6 +319,7 @@ impl Config {
 
     /// Refuses production settings that are missing or still the development defaults.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        self.permits.validate()?;
         if self.env != Environment::Production {
             return Ok(());
         }
@@ -377,6 +383,9 @@ mod tests {
         c.data_key = Some(Secret("b64-data-key".into()));
         c.database_url = Secret::new("postgres://db/qat");
         c.metrics_token = Some(Secret("a-long-scrape-token".into()));
+        c.permits.signing_key = Some(Secret("-----BEGIN PRIVATE KEY-----".into()));
+        c.permits.root_key = Some(Secret("-----BEGIN PRIVATE KEY-----".into()));
+        c.permits.public_url = "https://qat.gov.mo".into();
         c.messaging = MessagingConfig {
             sms: false,
             push: false,
@@ -385,6 +394,15 @@ mod tests {
             ..Default::default()
         };
         c
+    }
+
+    #[test]
+    fn permit_settings_must_fit_the_qr() {
+        let mut c = production();
+        c.permits.public_url = "https://permits.qinaotong.example".into();
+        assert!(c.validate().unwrap_err().0.contains("QAT_PUBLIC_URL"), "too long for the QR");
+        let dev = Config::development(PathBuf::from("/tmp/qat"));
+        assert!(dev.validate().is_ok(), "development generates permit keys");
     }
 
     #[test]

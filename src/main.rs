@@ -25,8 +25,11 @@ async fn run() -> ExitCode {
             print!("{}", qinaotong::openapi::document_json());
             Ok(())
         }
+        Some("permit-root-key") => permit_root_key(&config),
         Some(other) => {
-            eprintln!("qinaotong: unknown command {other:?}; use no argument to serve, or `migrate`");
+            eprintln!(
+                "qinaotong: unknown command {other:?}; use no argument to serve, or `migrate`, `openapi`, `permit-root-key`"
+            );
             return ExitCode::from(2);
         }
     };
@@ -60,5 +63,13 @@ fn migrate(config: &Config) -> Result<(), qinaotong::startup::StartError> {
     for m in applied {
         println!("  {m}");
     }
+    Ok(())
+}
+
+/// Prints the permit root public key (base64url) that checkpoints pin with `qat-verify sync --root`.
+fn permit_root_key(config: &Config) -> Result<(), qinaotong::startup::StartError> {
+    use base64::Engine;
+    let keys = qinaotong::auth::permit_keys::PermitKeys::load(config)?;
+    println!("{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(keys.root.public().as_bytes()));
     Ok(())
 }

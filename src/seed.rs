@@ -14,6 +14,7 @@ use crate::db::{DbConn, write_tx};
 use crate::domain::catalogue::{ServiceTexts, VersionState, search_text};
 use crate::domain::form::FormDefinition;
 use crate::domain::locale::LocalizedText;
+use crate::domain::permit::spec::PermitSpec;
 /// Why seeding failed; start-up reports it and stops.
 pub type StartError = Box<dyn std::error::Error + Send + Sync>;
 use crate::store::accounts::{self, Account};
@@ -56,6 +57,8 @@ struct DemoService {
     fee_currency: String,
     sla_days: i32,
     form: FormDefinition,
+    #[serde(default)]
+    permit: Option<PermitSpec>,
 }
 
 pub fn run(conn: &mut DbConn, config: &Config) -> Result<(), StartError> {
@@ -181,6 +184,7 @@ fn load_demo(conn: &mut DbConn) -> Result<(), StartError> {
                 state: VersionState::Published.as_str().to_owned(),
                 created_at: t,
                 published_at: Some(t),
+                permit: s.permit.as_ref().map(serde_json::to_string).transpose()?,
             };
             catalogue::insert_version(conn, &version)?;
         }
@@ -242,6 +246,9 @@ mod tests {
     fn the_demo_catalogue_is_complete_in_four_languages_and_every_form_is_valid() {
         let c: Catalogue = serde_json::from_str(CATALOGUE).unwrap();
         assert!(c.services.len() >= 8);
+        let permits: Vec<&str> =
+            c.services.iter().filter_map(|s| s.permit.as_ref()).map(|p| p.kind.as_str()).collect();
+        assert!(permits.len() >= 2 && permits.contains(&"vehicle"), "{permits:?}");
         for o in &c.organisations {
             assert!(o.name.is_complete() && o.description.is_complete(), "{}", o.code);
             for d in &o.holidays {
@@ -254,6 +261,9 @@ mod tests {
                 assert!(text.is_complete(), "{}", s.code);
             }
             assert_eq!(s.form.check(""), Ok(()), "{}", s.code);
+            if let Some(p) = &s.permit {
+                assert_eq!(p.check("permit", &s.form, &s.organisation), vec![], "{}", s.code);
+            }
             assert!(c.organisations.iter().any(|o| o.code == s.organisation), "{}", s.code);
         }
     }

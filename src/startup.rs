@@ -72,6 +72,10 @@ impl Application {
         let hasher = Hasher::new(config.hash_threads, config.hash_queue)?;
         // Before anything is served: a provider that cannot be set up stops the start.
         let channels = crate::delivery::Channels::from_config(&config)?;
+        let permit_keys = std::sync::Arc::new(crate::auth::permit_keys::PermitKeys::load(&config)?);
+        crate::app::permit_issue::publish_signing_key(&db, permit_keys.clone())
+            .await
+            .map_err(|e| format!("permit signing key: {e:?}"))?;
         let doc = crate::openapi::document();
         let state = web::Data::new(AppState {
             tokens,
@@ -85,10 +89,12 @@ impl Application {
             metrics: Default::default(),
             rate_limiter: crate::http::rate_limit::RateLimiter::new(std::time::Duration::from_secs(60)),
             db,
+            permit_keys,
             config: config.clone(),
         });
         actix_web::rt::spawn(refresh_revocations(state.clone()));
         actix_web::rt::spawn(maintenance(state.clone()));
+        actix_web::rt::spawn(refresh_permits(state.clone()));
         actix_web::rt::spawn(crate::webhooks::run(state.clone()));
         actix_web::rt::spawn(crate::delivery::run(state.clone(), channels));
         let listener = TcpListener::bind(&config.bind)?;
@@ -174,6 +180,23 @@ async fn refresh_revocations(state: web::Data<AppState>) {
                 state.revocations.set_generations(current, keep);
             }
             Err(e) => tracing::warn!(error = %e, "could not refresh revoked sessions"),
+        }
+    }
+}
+
+/// Every hour, re-signs permit credentials within a third of their lifetime of expiring whose permit
+/// runs on, so long-lived permits never depend on one key or one credential.
+async fn refresh_permits(state: web::Data<AppState>) {
+    let lifetime = state.permit_keys.credential_lifetime;
+    let within = chrono::Duration::seconds((lifetime.as_secs() / 3) as i64);
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let keys = state.permit_keys.clone();
+        match crate::app::permit_renewal::refresh_due(&state.db, keys, within).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(credentials = n, "refreshed permit credentials"),
+            Err(e) => tracing::warn!(error = ?e, "could not refresh permit credentials"),
         }
     }
 }

@@ -22,6 +22,8 @@ pub struct AppState {
     pub routes: RouteTable,
     /// Idempotency keys being processed on this instance right now.
     pub in_flight: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// The keys that sign permits, status lists and the trust list.
+    pub permit_keys: std::sync::Arc<crate::auth::permit_keys::PermitKeys>,
     /// Outgoing messages per channel and outcome, for `/metrics`.
     pub deliveries: crate::http::delivery_metrics::DeliveryMetrics,
     /// The OpenAPI document, serialised once at start.

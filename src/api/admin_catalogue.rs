@@ -14,6 +14,7 @@ use crate::db::types::utc;
 use crate::domain::catalogue::ServiceTexts;
 use crate::domain::form::FormDefinition;
 use crate::domain::locale::LocalizedText;
+use crate::domain::permit::spec::PermitSpec;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::json::Json;
 use crate::idempotency::{Create, Created};
@@ -120,6 +121,8 @@ pub struct CreateService {
     pub sla_days: i32,
     /// The first form version; it is published at once.
     pub form: FormDefinition,
+    /// The permit an approved application of this version receives; omitted, none.
+    pub permit: Option<PermitSpec>,
 }
 
 /// A service as admins see it: every translation and the version numbers.
@@ -191,6 +194,7 @@ pub async fn create_service(
         fee_currency: b.fee_currency,
         sla_days: b.sla_days,
         form: b.form,
+        permit: b.permit,
     };
     create.run(|record| admin::create_service(&state.db, caller, input, record, trail, service_created)).await
 }
@@ -198,6 +202,8 @@ pub async fn create_service(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateServiceVersion {
     pub form: FormDefinition,
+    /// The permit an approved application of this version receives; omitted, none.
+    pub permit: Option<PermitSpec>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -207,6 +213,8 @@ pub struct ServiceVersionView {
     /// `draft`, `published` or `retired`.
     pub state: String,
     pub form: FormDefinition,
+    /// The permit this version issues on approval, if any.
+    pub permit: Option<PermitSpec>,
     pub created_at: DateTime<Utc>,
     pub published_at: Option<DateTime<Utc>>,
 }
@@ -215,6 +223,7 @@ impl ServiceVersionView {
     fn new(v: &ServiceVersion) -> ApiResult<Self> {
         Ok(Self {
             form: v.form_definition()?,
+            permit: v.permit_spec()?,
             service_id: v.service_id.clone(),
             version: v.version,
             state: v.version_state()?.as_str().to_owned(),
@@ -254,7 +263,7 @@ pub async fn create_service_version(
     create: Create,
 ) -> ApiResult<HttpResponse> {
     let service_id = path.into_inner();
-    let form = body.map(|b| b.0.form);
+    let form = body.map(|b| (b.0.form, b.0.permit));
     create
         .run(|record| {
             admin::create_version(&state.db, caller, service_id, form, record, trail, version_created)

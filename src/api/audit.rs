@@ -39,6 +39,7 @@ fn spec(operation_id: &str) -> Option<Spec> {
         "addApplicationNote" => ("application.note", Path("application", "application_id")),
         "downloadOrgDocument" => ("document.download", Path("document", "document_id")),
         "listOrgStaff" => ("staff.list", None),
+        "revokePermit" => ("permit.revoke", Path("permit", "permit_id")),
         // The created endpoint's id is known only inside the use case, which sets it as the target.
         "createWebhookEndpoint" => ("webhook.create", None),
         "listWebhookEndpoints" => ("webhook.list", None),
@@ -57,6 +58,7 @@ fn spec(operation_id: &str) -> Option<Spec> {
         "revokeApiClient" => ("api_client.revoke", Path("api_client", "client_ref")),
         "rotateApiClientSecret" => ("api_client.rotate_secret", Path("api_client", "client_ref")),
         "listAuditEvents" => ("audit.list", Query),
+        "withdrawPermitKey" => ("permit_key.withdraw", Path("permit_key", "kid")),
         "listMessageDeliveries" => ("message.list_deliveries", Path("account", "account_id")),
         // A person's own account; the use cases name the account or document they touch.
         "updateMe" => ("account.update", None),

@@ -239,6 +239,18 @@ pub struct ServiceDetail {
     pub eligibility: String,
     /// The live form: new applications are made on this version.
     pub form: FormView,
+    /// The permit an approved application receives, if the live version issues one.
+    pub permit: Option<PermitSummary>,
+}
+
+/// What kind of permit a service issues and for how long.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PermitSummary {
+    #[serde(rename = "type")]
+    #[schema(example = "vehicle")]
+    pub kind: String,
+    /// Days from approval; absent when the permit runs until a date given in the form.
+    pub validity_days: Option<u32>,
 }
 
 /// Get a service with its live form
@@ -268,6 +280,7 @@ pub async fn get_service(
         instructions: t.instructions.get(lang.0).to_owned(),
         eligibility: t.eligibility.get(lang.0).to_owned(),
         form: FormView::new(live.version, &live.form, lang.0),
+        permit: live.permit.map(|p| PermitSummary { kind: p.kind, validity_days: p.validity_days }),
     };
     let mut res = HttpResponse::Ok();
     lang.mark(&mut res);

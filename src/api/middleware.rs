@@ -38,7 +38,8 @@ pub async fn observe(
     let id = accept_request_id(req.headers().get(&REQUEST_ID)).unwrap_or_else(crate::db::types::new_id);
     req.extensions_mut().insert(RequestId(id.clone()));
     let too_large = head_size(&req) > MAX_HEAD_BYTES;
-    let no_store = req.headers().contains_key(header::AUTHORIZATION) || req.path().starts_with("/v1/");
+    let authenticated = req.headers().contains_key(header::AUTHORIZATION);
+    let v1 = req.path().starts_with("/v1/");
     let docs = req.path() == "/docs" || req.path().starts_with("/docs/");
     let method = req.method().to_string();
     let span = tracing::info_span!("request", request_id = %id, method = %method, path = %req.path());
@@ -63,8 +64,10 @@ pub async fn observe(
     if let Ok(v) = HeaderValue::from_str(&id) {
         headers.insert(REQUEST_ID, v);
     }
-    // Answers of the API hold personal data or depend on the caller: no cache may keep them.
-    if no_store {
+    // Answers of the API hold personal data or depend on the caller: no cache may keep them. Only a
+    // public document that says how long it may be kept (the permit trust and status lists) is cached,
+    // and never when the request carried credentials.
+    if authenticated || (v1 && !headers.contains_key(header::CACHE_CONTROL)) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));

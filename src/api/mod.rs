@@ -3,6 +3,7 @@
 pub mod access;
 pub mod admin;
 pub mod admin_catalogue;
+pub mod admin_permits;
 pub mod applications;
 pub mod audit;
 pub mod auth;
@@ -20,6 +21,9 @@ pub mod ops;
 pub mod org;
 pub mod pagination;
 pub mod password_reset;
+pub mod permit_revoke;
+pub mod permit_views;
+pub mod permits;
 pub mod privacy;
 pub mod webhooks;
 
@@ -78,6 +82,13 @@ fn v1(cfg: &mut ServiceConfig) {
         .service(webhooks::rotate_webhook_secret)
         .service(webhooks::list_webhook_deliveries)
         .service(webhooks::redeliver_webhook);
+    // The literal paths first: `trust-list` is not a permit id.
+    cfg.service(permits::get_permit_trust_list)
+        .service(permits::verify_permit)
+        .service(permits::list_my_permits)
+        .service(permits::get_permit)
+        .service(permits::get_permit_status_list)
+        .service(permit_revoke::revoke_permit);
     cfg.service(notifications::list_notifications).service(notifications::mark_notification_read);
     cfg.service(devices::register_device)
         .service(devices::list_my_devices)
@@ -94,5 +105,6 @@ fn v1(cfg: &mut ServiceConfig) {
         .service(admin::disable_staff_account)
         .service(admin::revoke_api_client)
         .service(admin::rotate_api_client_secret)
+        .service(admin_permits::withdraw_permit_key)
         .service(deliveries::list_message_deliveries);
 }

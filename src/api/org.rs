@@ -235,7 +235,10 @@ pub async fn transition_application(
 ) -> ApiResult<HttpResponse> {
     let input = body.map(|b| TransitionInput { action: b.0.action, comment: b.0.comment });
     let id = path.into_inner();
-    Ok(respond(org::transition_application(&state.db, caller, id, if_match, input, trail).await?))
+    Ok(respond(
+        org::transition_application(&state.db, state.permit_keys.clone(), caller, id, if_match, input, trail)
+            .await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -132,7 +132,8 @@ pub async fn export_my_data(
 
 /// Delete the caller's account
 ///
-/// Withdraws open applications; deletes drafts, uploaded files, identity documents and notifications;
+/// Withdraws open applications; revokes permits and erases their payloads; deletes drafts, uploaded
+/// files, identity documents and notifications;
 /// ends every session; replaces names, contacts and form data with tombstones. Reference, service,
 /// status, decision and dates of submitted applications stay, because the organisations must keep them.
 #[utoipa::path(

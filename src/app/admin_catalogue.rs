@@ -15,6 +15,7 @@ use crate::domain::catalogue::{
 };
 use crate::domain::form::FormDefinition;
 use crate::domain::locale::LocalizedText;
+use crate::domain::permit::spec::PermitSpec;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::idempotency::{Created, Recorded};
 use crate::store::catalogue::{self as store, Organisation, Service, ServiceVersion, encode};
@@ -122,6 +123,8 @@ pub struct NewService {
     pub fee_currency: Option<String>,
     pub sla_days: i32,
     pub form: FormDefinition,
+    /// The permit the first version issues on approval, if any.
+    pub permit: Option<PermitSpec>,
 }
 
 /// Every problem with a new service at once, or its row and its first, published version.
@@ -166,6 +169,7 @@ fn service_rows(input: NewService) -> ApiResult<(Service, ServiceVersion)> {
     if let Err(form_errors) = input.form.check("form") {
         errors.extend(form_errors);
     }
+    let permit = input.permit.as_ref().map(encode).transpose()?;
     let (Some(code), Some(category), Some(currency), true) = (code, category, currency, errors.is_empty())
     else {
         return Err(ApiError::validation(errors));
@@ -192,6 +196,7 @@ fn service_rows(input: NewService) -> ApiResult<(Service, ServiceVersion)> {
         state: VersionState::Published.as_str().to_owned(),
         created_at: t,
         published_at: Some(t),
+        permit,
     };
     Ok((service, version))
 }
@@ -205,9 +210,12 @@ pub async fn create_service(
     trail: AuditTrail,
     respond: impl FnOnce(&Service) -> ApiResult<Created> + Send + 'static,
 ) -> ApiResult<Created> {
+    let permit = input.permit.clone();
+    let form = input.form.clone();
     let (service, version) = service_rows(input)?;
     db.write(move |conn| {
         require_organisation(conn, &service.organisation_id)?;
+        check_permit(conn, permit.as_ref(), &form, &service.organisation_id)?;
         store::insert_service(conn, &service).map_err(code_taken)?;
         store::insert_version(conn, &version)?;
         let created = respond(&service)?;
@@ -219,21 +227,36 @@ pub async fn create_service(
     .await
 }
 
-/// Drafts the next form version of a service; the live one stays in use until it is published. The
-/// service is looked up before the form is read, so a missing service is 404 whatever the body.
+/// A permit setting must fit the version's form and the organisation's code must fit on the permit.
+fn check_permit(
+    conn: &mut DbConn,
+    permit: Option<&PermitSpec>,
+    form: &FormDefinition,
+    organisation_id: &str,
+) -> ApiResult<()> {
+    let Some(spec) = permit else { return Ok(()) };
+    let org = store::find_organisation(conn, organisation_id)?;
+    let errors = spec.check("permit", form, &org.code);
+    if errors.is_empty() { Ok(()) } else { Err(ApiError::validation(errors)) }
+}
+
+/// Drafts the next form version of a service, with the permit it issues if any; the live one stays in
+/// use until it is published. The service is looked up before the body is read, so a missing service
+/// is 404 whatever the body.
 pub async fn create_version(
     db: &Db,
     _caller: Admin,
     service_id: String,
-    form: ApiResult<FormDefinition>,
+    body: ApiResult<(FormDefinition, Option<PermitSpec>)>,
     record: Option<Recorded>,
     trail: AuditTrail,
     respond: impl FnOnce(&ServiceVersion) -> ApiResult<Created> + Send + 'static,
 ) -> ApiResult<Created> {
     db.write(move |conn| {
-        store::find_service(conn, &service_id)?;
-        let form = form?;
+        let service = store::find_service(conn, &service_id)?;
+        let (form, permit) = body?;
         form.check("form").map_err(ApiError::validation)?;
+        check_permit(conn, permit.as_ref(), &form, &service.organisation_id)?;
         let version = ServiceVersion {
             version: store::latest_version_number(conn, &service_id)? + 1,
             service_id,
@@ -241,6 +264,7 @@ pub async fn create_version(
             state: VersionState::Draft.as_str().to_owned(),
             created_at: now(),
             published_at: None,
+            permit: permit.as_ref().map(encode).transpose()?,
         };
         store::insert_version(conn, &version)?;
         let created = respond(&version)?;

@@ -41,6 +41,8 @@ pub struct LiveService {
     pub entry: ServiceEntry,
     pub version: i32,
     pub form: FormDefinition,
+    /// The permit an approval of the live version issues, if any.
+    pub permit: Option<crate::domain::permit::spec::PermitSpec>,
 }
 
 /// Organisations by code, `limit` after the code `after`.
@@ -99,6 +101,7 @@ pub async fn live_service(db: &Db, id: String) -> ApiResult<LiveService> {
         })
         .await?;
     Ok(LiveService {
+        permit: version.permit_spec()?,
         form: version.form_definition()?,
         version: version.version,
         entry: ServiceEntry::read(service)?,

@@ -3,12 +3,16 @@
 //! not found. Refusals follow the contract's order: not found, not yours to act on, precondition, state,
 //! then the request body itself.
 
+use std::sync::Arc;
+
 use chrono::NaiveDateTime;
 
 use crate::app::caller::{OrgActor, OrgReader, OrgRole, OrgWriter, Supervisor};
+use crate::app::permit_issue;
 use crate::app::precondition::IfMatch;
 use crate::app::workflow::{self, Actor};
 use crate::audit::AuditTrail;
+use crate::auth::permit_keys::PermitKeys;
 use crate::db::Db;
 use crate::db::types::{new_id, now};
 use crate::domain::status::{Action, ApplicationStatus, transition};
@@ -165,6 +169,7 @@ pub struct TransitionInput {
 /// supervisors and API clients on any of the organisation's.
 pub async fn transition_application(
     db: &Db,
+    permit_keys: Arc<PermitKeys>,
     OrgWriter(caller): OrgWriter,
     id: String,
     if_match: IfMatch,
@@ -209,6 +214,9 @@ pub async fn transition_application(
             ));
         }
         let next = workflow::apply(conn, &app, action, &actor(&caller), comment)?;
+        if action == Action::Approve {
+            permit_issue::issue_on_approval(conn, &permit_keys, &next, next.updated_at)?;
+        }
         let documents = store::list_documents(conn, &next.id)?;
         trail.write_in(conn, 200)?;
         Ok((next, documents))

@@ -7,6 +7,7 @@
 use diesel::Connection;
 
 use crate::app::caller::Resident;
+use crate::app::permit_issue::permit_event;
 use crate::app::sessions::revocation_keep;
 use crate::app::workflow::{self, Actor};
 use crate::audit::AuditTrail;
@@ -20,6 +21,7 @@ use crate::store::applications::{self as applications, Application, Document, Ev
 use crate::store::audit::AuditEvent;
 use crate::store::contact_verifications;
 use crate::store::identity_documents::{self as identity_documents, IdentityDocument};
+use crate::store::permits;
 use crate::store::privacy as store;
 use crate::store::sessions::{self, Session};
 
@@ -71,7 +73,8 @@ pub async fn export(db: &Db, caller: Resident, trail: AuditTrail) -> ApiResult<E
     .await
 }
 
-/// Erases the caller's account. Open applications are withdrawn (their organisations hear of it) and
+/// Erases the caller's account. Open applications are withdrawn (their organisations hear of it),
+/// permits revoked (partners hear of it) and their payloads erased, and
 /// drafts deleted; documents, identity documents and notifications are deleted; every session ends and
 /// forgets its device; names, contacts and form data are replaced with tombstones. Uploaded files are
 /// removed once the erasure has committed.
@@ -100,6 +103,11 @@ pub async fn erase(state: &AppState, caller: Resident, trail: AuditTrail) -> Api
                 }
                 store::delete_documents(conn, &application_id)?;
                 store::blank_form_data(conn, &application_id, id, t)?;
+            }
+            // A permit names its holder and cannot outlive the account: revoked, its payload erased.
+            for permit in permits::erase_for_resident(conn, id, "account deleted", t)? {
+                let application = applications::find_for_resident(conn, &permit.application_id, id)?;
+                workflow::queue_webhook(conn, &application, "permit.revoked", permit_event(&permit))?;
             }
             // After the withdrawals, which notify the resident.
             store::delete_notifications(conn, id)?;

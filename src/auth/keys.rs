@@ -60,7 +60,7 @@ fn jwk(public: &VerifyingKey) -> Jwk {
     }
 }
 
-type KeyError = Box<dyn std::error::Error + Send + Sync>;
+pub(crate) type KeyError = Box<dyn std::error::Error + Send + Sync>;
 
 impl Keys {
     /// Loads the configured key, or in development generates one into the data folder and keeps it there,
@@ -99,7 +99,7 @@ impl Keys {
     }
 }
 
-fn dev_key(path: &Path) -> Result<SigningKey, KeyError> {
+pub(crate) fn dev_key(path: &Path) -> Result<SigningKey, KeyError> {
     if let Ok(pem) = std::fs::read_to_string(path) {
         return SigningKey::from_pkcs8_pem(&pem).map_err(|e| format!("{}: {e}", path.display()).into());
     }

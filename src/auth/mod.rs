@@ -2,6 +2,7 @@
 
 pub mod keys;
 pub mod passwords;
+pub mod permit_keys;
 pub mod principal;
 pub mod tokens;
 

@@ -40,6 +40,7 @@ diesel::table! {
         state -> Text,
         created_at -> Timestamp,
         published_at -> Nullable<Timestamp>,
+        permit -> Nullable<Text>,
     }
 }
 
@@ -364,6 +365,51 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    permit_keys (kid) {
+        kid -> Text,
+        public_key -> Text,
+        signs_from -> Timestamp,
+        signs_until -> Timestamp,
+        withdrawn_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    permits (id) {
+        id -> Text,
+        application_id -> Text,
+        resident_id -> Text,
+        organisation_id -> Text,
+        service_id -> Text,
+        permit_type -> Text,
+        number -> Text,
+        status -> Text,
+        valid_from -> Timestamp,
+        valid_until -> Timestamp,
+        status_list -> Integer,
+        status_index -> Integer,
+        revoked_at -> Nullable<Timestamp>,
+        revoke_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    permit_credentials (permit_id) {
+        permit_id -> Text,
+        kid -> Text,
+        token_id -> Text,
+        qr -> Text,
+        signed_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(permit_credentials -> permits (permit_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     api_clients,
@@ -373,6 +419,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     documents,
     identity_documents,
     organisations,
+    permit_credentials,
+    permit_keys,
+    permits,
     refresh_tokens,
     service_versions,
     services,

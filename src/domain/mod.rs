@@ -9,6 +9,7 @@ pub mod identity;
 pub mod locale;
 pub mod notify;
 pub mod password;
+pub mod permit;
 pub mod person;
 pub mod preferences;
 pub mod role;

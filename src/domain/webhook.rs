@@ -9,12 +9,14 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 /// Event types an endpoint can subscribe to.
-pub const EVENT_TYPES: [&str; 5] = [
+pub const EVENT_TYPES: [&str; 7] = [
     "application.submitted",
     "application.status_changed",
     "application.withdrawn",
     "application.note_added",
     "application.document_added",
+    "permit.issued",
+    "permit.revoked",
 ];
 
 /// A new endpoint secret: `whsec_` and 32 random bytes in base64.

@@ -52,6 +52,8 @@ pub enum ErrorCode {
     EndpointDisabled,
     /// 409: a request with the same `Idempotency-Key` is still running.
     IdempotencyInProgress,
+    /// 409: the permit is revoked already.
+    PermitNotActive,
     /// 412: `If-Match` names another version.
     PreconditionFailed,
     /// 413: the body is larger than allowed.
@@ -101,6 +103,7 @@ impl ErrorCode {
         Self::VersionNotDraft,
         Self::EndpointDisabled,
         Self::IdempotencyInProgress,
+        Self::PermitNotActive,
         Self::PreconditionFailed,
         Self::PayloadTooLarge,
         Self::TooManyParts,
@@ -136,7 +139,8 @@ impl ErrorCode {
             | DeviceLimitReached
             | VersionNotDraft
             | EndpointDisabled
-            | IdempotencyInProgress => StatusCode::CONFLICT,
+            | IdempotencyInProgress
+            | PermitNotActive => StatusCode::CONFLICT,
             PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             PayloadTooLarge | TooManyParts => StatusCode::PAYLOAD_TOO_LARGE,
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -175,6 +179,7 @@ impl ErrorCode {
             VersionNotDraft => "version_not_draft",
             EndpointDisabled => "endpoint_disabled",
             IdempotencyInProgress => "idempotency_in_progress",
+            PermitNotActive => "permit_not_active",
             PreconditionFailed => "precondition_failed",
             PayloadTooLarge => "payload_too_large",
             TooManyParts => "too_many_parts",

@@ -30,6 +30,7 @@ mod bounds;
         (name = "notifications", description = "What residents are told about their applications."),
         (name = "organisation", description = "Staff and API clients working through their organisation's applications; every access is audited."),
         (name = "webhooks", description = "Signed event deliveries (Standard Webhooks) to API clients' endpoints."),
+        (name = "permits", description = "Digital permits issued on approval: residents' QR credentials, online verification, and the signed trust and status lists checkpoints verify offline against."),
         (name = "admin", description = "Platform administration: organisations, services, staff accounts, API clients."),
         (name = "operations", description = "Health, readiness and metrics."),
     ),

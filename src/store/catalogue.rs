@@ -8,6 +8,7 @@ use crate::db::schema::{organisations, service_versions, services};
 use crate::domain::catalogue::{ServiceTexts, VersionState};
 use crate::domain::form::FormDefinition;
 use crate::domain::locale::LocalizedText;
+use crate::domain::permit::spec::PermitSpec;
 use crate::error::{ApiError, ApiResult};
 
 #[derive(Debug, Clone, Queryable, Insertable)]
@@ -51,6 +52,8 @@ pub struct ServiceVersion {
     pub state: String,
     pub created_at: NaiveDateTime,
     pub published_at: Option<NaiveDateTime>,
+    /// The permit this version issues on approval (JSON of a `PermitSpec`), if any.
+    pub permit: Option<String>,
 }
 
 /// A JSON column read back; what this server wrote always parses, so a failure is a 500.
@@ -87,6 +90,10 @@ impl Service {
 impl ServiceVersion {
     pub fn form_definition(&self) -> ApiResult<FormDefinition> {
         parse_form(&self.form)
+    }
+
+    pub fn permit_spec(&self) -> ApiResult<Option<PermitSpec>> {
+        self.permit.as_deref().map(|p| decode("permit setting", p)).transpose()
     }
 
     pub fn version_state(&self) -> ApiResult<VersionState> {

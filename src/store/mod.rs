@@ -12,6 +12,7 @@ pub mod idempotency;
 pub mod identity_documents;
 pub mod messages;
 pub mod password_resets;
+pub mod permits;
 pub mod privacy;
 pub mod sessions;
 pub mod staff;

@@ -313,6 +313,11 @@ struct World {
     /// An endpoint of `client_x_webhooks` and an event it was sent.
     endpoint: String,
     event: String,
+    /// Resident A's permit, issued by X on approval, and its QR payload.
+    permit: String,
+    permit_qr: String,
+    /// X's service whose live version issues a permit on approval.
+    permit_service: String,
     serial: u32,
 }
 
@@ -403,6 +408,9 @@ impl World {
             notification: String::new(),
             endpoint: String::new(),
             event: String::new(),
+            permit: String::new(),
+            permit_qr: String::new(),
+            permit_service: String::new(),
             serial: 0,
         };
         // The endpoint exists before the application is submitted, so that it is sent an event to redeliver.
@@ -427,7 +435,92 @@ impl World {
         world.notification =
             notes["items"][0]["id"].as_str().expect("a notification of the submission").to_owned();
         world.event = world.delivered_event().await;
+        world.permit_service = world.new_permit_service().await;
+        (world.permit, world.permit_qr) = world.approved_permit().await;
         world
+    }
+
+    /// A permit signing key whose window has ended, as after a rotation, to withdraw.
+    async fn retired_permit_key(&self) -> String {
+        use diesel::prelude::*;
+        use qinaotong::db::schema::permit_keys::dsl as k;
+        let key = ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng);
+        let kid = hex::encode(qinaotong::domain::permit::cose::kid_of(&key.verifying_key()));
+        let public = base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            key.verifying_key().as_bytes(),
+        );
+        let id = kid.clone();
+        self.app
+            .db(move |c| {
+                let t = qinaotong::db::types::now();
+                diesel::insert_into(k::permit_keys)
+                    .values((
+                        k::kid.eq(id),
+                        k::public_key.eq(public),
+                        k::signs_from.eq(t - chrono::Duration::days(2)),
+                        k::signs_until.eq(t - chrono::Duration::days(1)),
+                        k::created_at.eq(t - chrono::Duration::days(2)),
+                    ))
+                    .execute(c)
+                    .unwrap()
+            })
+            .await;
+        kid
+    }
+
+    /// A service of X whose second, live version issues a permit.
+    async fn new_permit_service(&self) -> String {
+        let service = self.app.service(&self.admin, &self.org_x, "matrix-permit", form()).await;
+        let res = self
+            .app
+            .send_json(
+                Method::POST,
+                &format!("/v1/admin/services/{service}/versions"),
+                Some(&self.admin.token),
+                &json!({"form": form(), "permit": {"type": "matrix", "validity_days": 30}}),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "permit version: {}", res.text().await.unwrap());
+        let path = format!("/v1/admin/services/{service}/versions/2/publish");
+        let res = self.app.send_json(Method::POST, &path, Some(&self.admin.token), &json!({})).await;
+        assert_eq!(res.status(), 200, "publish: {}", res.text().await.unwrap());
+        service
+    }
+
+    /// A new permit of resident A: an application on X's permit service, approved by X's supervisor.
+    async fn approved_permit(&self) -> (String, String) {
+        let service = &self.permit_service;
+        let res = self
+            .app
+            .send_json(
+                Method::POST,
+                "/v1/applications",
+                Some(self.token("resident_a")),
+                &json!({"service_id": service, "form_data": {"full_name": "Chan Tai Man"}, "submit": true}),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "application: {}", res.text().await.unwrap());
+        let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+        for action in ["start_review", "approve"] {
+            let res = self
+                .app
+                .request(Method::POST, &format!("/v1/org/applications/{id}/transition"))
+                .bearer_auth(self.token("supervisor_x"))
+                .header("If-Match", "*")
+                .json(&json!({"action": action}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200, "{action}: {}", res.text().await.unwrap());
+        }
+        let page: Value =
+            self.app.get_as("/v1/permits", self.token("resident_a")).await.json().await.unwrap();
+        let permit = &page["items"][0];
+        (
+            permit["id"].as_str().unwrap().to_owned(),
+            permit["credential"]["payload"].as_str().unwrap().to_owned(),
+        )
     }
 
     fn token(&self, name: &str) -> &str {
@@ -694,6 +787,16 @@ async fn recipe(w: &mut World, op: &str, who: usize) -> Option<Call> {
             Call::empty().with("client_ref", client["id"].as_str().unwrap())
         }
         "listAuditEvents" => Call::empty(),
+
+        // Permits.
+        "listMyPermits" | "getPermitTrustList" => Call::empty(),
+        "getPermit" => Call::empty().with("permit_id", &w.permit),
+        "verifyPermit" => Call::json(json!({"qr": w.permit_qr})),
+        "getPermitStatusList" => Call::empty().with("list_id", "1"),
+        "withdrawPermitKey" => Call::empty().with("kid", &w.retired_permit_key().await),
+        "revokePermit" => {
+            Call::json(json!({"reason": "Matrix check."})).with("permit_id", &w.approved_permit().await.0)
+        }
         "listMessageDeliveries" => {
             let me: Value = w.app.get_as("/v1/me", w.token("resident_a")).await.json().await.unwrap();
             Call::empty().with("account_id", me["id"].as_str().unwrap())
@@ -763,7 +866,7 @@ async fn every_operation_answers_every_kind_of_caller_as_the_table_says() {
             // Lists and every other answer an outsider gets must not name the owner's objects either.
             if OUTSIDERS.contains(name) && (200..300).contains(&got.status) {
                 let text = got.body.to_string();
-                let owned = [&w.application, &w.document, &w.notification, &w.endpoint];
+                let owned = [&w.application, &w.document, &w.notification, &w.endpoint, &w.permit];
                 if let Some(id) = owned.into_iter().find(|id| text.contains(id.as_str())) {
                     mismatches.push(format!("{}\t{name}\tthe answer names {id}, an object of A or X", op.id));
                 }
