@@ -199,22 +199,8 @@ pub fn notify(conn: &mut DbConn, p: &Permit, text: impl FnOnce(Locale) -> (Strin
         return Ok(());
     }
     let (title, body) = text(Locale::parse_tag(&resident.preferred_language).unwrap_or(Locale::ZhHant));
-    let t = now();
-    applications::insert_notification(
-        conn,
-        &Notification {
-            id: new_id(),
-            account_id: p.resident_id.clone(),
-            application_id: Some(p.application_id.clone()),
-            event_id: None,
-            kind: format!("permit.{}", if p.status == store::REVOKED { "revoked" } else { "issued" }),
-            title,
-            body,
-            is_read: false,
-            read_at: None,
-            created_at: t,
-            updated_at: t,
-        },
-    )?;
+    let kind = format!("permit.{}", if p.status == store::REVOKED { "revoked" } else { "issued" });
+    let notification = Notification::unread(&p.resident_id, &p.application_id, None, kind, title, body);
+    applications::insert_notification(conn, &notification)?;
     Ok(())
 }

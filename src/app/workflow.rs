@@ -98,23 +98,9 @@ pub fn notify_resident(
     crate::app::messages::queue_application_change(conn, &resident, app, event_id, name.get(locale))?;
     let (title, body) =
         notify::application_changed(locale, status, &app.reference, name.get(locale), comment);
-    let t = now();
-    store::insert_notification(
-        conn,
-        &Notification {
-            id: new_id(),
-            account_id: app.resident_id.clone(),
-            application_id: Some(app.id.clone()),
-            event_id: Some(event_id.to_owned()),
-            kind: format!("application.{}", status.as_str()),
-            title,
-            body,
-            is_read: false,
-            read_at: None,
-            created_at: t,
-            updated_at: t,
-        },
-    )?;
+    let kind = format!("application.{}", status.as_str());
+    let notification = Notification::unread(&app.resident_id, &app.id, Some(event_id), kind, title, body);
+    store::insert_notification(conn, &notification)?;
     Ok(())
 }
 

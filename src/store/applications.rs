@@ -1,13 +1,13 @@
 //! Applications and what hangs off them: events, notifications, documents and the webhook outbox.
 
+pub use super::notifications::*;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde_json::{Map, Value};
 
 use crate::db::DbConn;
-use crate::db::schema::{
-    application_events as ev, applications as a, documents as d, notifications as n, outbox_events as o,
-};
+use crate::db::schema::{application_events as ev, applications as a, documents as d, outbox_events as o};
 use crate::domain::status::{ApplicationStatus, UnknownStatus};
 
 /// An application's form data: a JSON object keyed by field key, stored as TEXT. A stored value that
@@ -214,60 +214,6 @@ pub fn list_events(
         .map(Event::try_from)
         .collect::<Result<_, _>>()
         .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
-}
-
-#[derive(Debug, Clone, Queryable, Insertable)]
-#[diesel(table_name = n)]
-pub struct Notification {
-    pub id: String,
-    pub account_id: String,
-    pub application_id: Option<String>,
-    pub event_id: Option<String>,
-    pub kind: String,
-    pub title: String,
-    pub body: String,
-    pub is_read: bool,
-    pub read_at: Option<NaiveDateTime>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-}
-
-pub fn insert_notification(conn: &mut DbConn, x: &Notification) -> QueryResult<()> {
-    diesel::insert_into(n::table).values(x).execute(conn).map(|_| ())
-}
-
-/// Unread first, then newest first. The cursor is (is_read, created_at, id).
-pub fn list_notifications(
-    conn: &mut DbConn,
-    account: &str,
-    updated_since: Option<NaiveDateTime>,
-    after: Option<(bool, NaiveDateTime, String)>,
-    limit: i64,
-) -> QueryResult<Vec<Notification>> {
-    let mut q = n::table.filter(n::account_id.eq(account)).into_boxed();
-    if let Some(t) = updated_since {
-        q = q.filter(n::updated_at.ge(t));
-    }
-    if let Some((read, at, id)) = after {
-        let same_group =
-            n::is_read.eq(read).and(n::created_at.lt(at).or(n::created_at.eq(at).and(n::id.lt(id))));
-        q = if read {
-            q.filter(n::is_read.eq(true).and(same_group))
-        } else {
-            q.filter(n::is_read.eq(true).or(same_group))
-        };
-    }
-    q.order((n::is_read.asc(), n::created_at.desc(), n::id.desc())).limit(limit).load(conn)
-}
-
-pub fn find_notification(conn: &mut DbConn, id: &str, account: &str) -> QueryResult<Notification> {
-    n::table.find(id).filter(n::account_id.eq(account)).first(conn)
-}
-
-pub fn mark_read(conn: &mut DbConn, id: &str, account: &str, at: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(n::table.find(id).filter(n::account_id.eq(account)).filter(n::is_read.eq(false)))
-        .set((n::is_read.eq(true), n::read_at.eq(Some(at)), n::updated_at.eq(at)))
-        .execute(conn)
 }
 
 #[derive(Debug, Clone, Queryable, Insertable)]

@@ -11,6 +11,7 @@ pub mod devices;
 pub mod idempotency;
 pub mod identity_documents;
 pub mod messages;
+pub mod notifications;
 pub mod password_resets;
 pub mod permits;
 pub mod privacy;
