@@ -152,6 +152,28 @@ pub fn queue_application_change(
     Ok(())
 }
 
+/// Tells the holder that a permit was revoked, on the channels they chose for decisions: they must
+/// not learn it at the checkpoint.
+pub fn queue_permit_revoked(
+    conn: &mut DbConn,
+    holder: &Account,
+    permit_id: &str,
+    number: &str,
+) -> ApiResult<()> {
+    let language = Locale::parse_tag(&holder.preferred_language).unwrap_or(Locale::ZhHant);
+    let (subject, body) = crate::domain::permit::notice::revoked_message(language, number);
+    let content = Content {
+        kind: "permit.revoked".into(),
+        event_id: new_id(),
+        subject,
+        body,
+        data: json!({"permit_id": permit_id, "status": "revoked"}),
+        language,
+    };
+    queue_for_account(conn, holder, Category::Decisions, &content)?;
+    Ok(())
+}
+
 /// Ended sessions take their devices with them: a logged-out phone receives nothing more.
 pub fn forget_sessions(conn: &mut DbConn, session_ids: &[String]) -> ApiResult<()> {
     devices::delete_for_sessions(conn, session_ids)?;

@@ -73,6 +73,20 @@ async fn a_supervisor_revokes_with_a_reason_and_every_verifier_learns_it() {
             .iter()
             .any(|n| n["body"].as_str().unwrap().contains("The vehicle was sold."))
     );
+    // The holder's phone and mail hear of it too, without the organisation's free text.
+    let messages = app
+        .db(|c| {
+            use diesel::prelude::*;
+            use qinaotong::db::schema::message_outbox::dsl as m;
+            m::message_outbox
+                .filter(m::kind.eq("permit.revoked"))
+                .select((m::channel, m::body))
+                .load::<(String, String)>(c)
+                .unwrap()
+        })
+        .await;
+    let (_, body) = messages.iter().find(|(channel, _)| channel == "email").expect("an email queued");
+    assert!(body.contains(mine["number"].as_str().unwrap()) && !body.contains("sold"), "{body}");
     let events = app
         .db(|c| {
             use diesel::prelude::*;

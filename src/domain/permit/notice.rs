@@ -46,6 +46,28 @@ pub fn revoked(locale: Locale, number: &str, reason: &str) -> (String, String) {
     (title.to_owned(), body)
 }
 
+/// Title and body of the message (push, email, SMS) about a revoked permit. The reason is free text
+/// from the organisation, so it stays in the app, behind the login, like an officer's comment.
+pub fn revoked_message(locale: Locale, number: &str) -> (String, String) {
+    let (title, body) = match locale {
+        Locale::ZhHant => {
+            ("許可證已被撤銷", format!("許可證 {number} 已被撤銷，不能再使用。原因請在應用程式內查看。"))
+        }
+        Locale::ZhHans => {
+            ("许可证已被撤销", format!("许可证 {number} 已被撤销，不能再使用。原因请在应用程序内查看。"))
+        }
+        Locale::Pt => (
+            "Licença revogada",
+            format!("A licença {number} foi revogada e deixou de ser válida. Veja o motivo na aplicação."),
+        ),
+        Locale::En => (
+            "Permit revoked",
+            format!("Permit {number} was revoked and is no longer valid. See why in the app."),
+        ),
+    };
+    (title.to_owned(), body)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
