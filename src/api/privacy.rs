@@ -6,9 +6,11 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::api::applications::{ApplicationView, EventView};
+use crate::api::devices::DeviceView;
 use crate::api::documents::DocumentInfo;
 use crate::api::me::{IdentityDocumentView, Me};
 use crate::api::notifications::NotificationView;
+use crate::api::permit_views::PermitView;
 use crate::app::caller::Resident;
 use crate::app::privacy::{self, Export};
 use crate::audit::AuditTrail;
@@ -56,6 +58,10 @@ pub struct DataExport {
     pub sessions: Vec<ExportedSession>,
     pub applications: Vec<ExportedApplication>,
     pub notifications: Vec<NotificationView>,
+    /// Permits with their current credential (the QR payload), revoked ones too.
+    pub permits: Vec<PermitView>,
+    /// Devices registered for push messages.
+    pub devices: Vec<DeviceView>,
     /// Audit events about the resident's account and applications.
     pub activity: Vec<ExportedAccess>,
 }
@@ -104,6 +110,8 @@ impl From<Export> for DataExport {
                 })
                 .collect(),
             notifications: x.notifications.into_iter().map(NotificationView::from).collect(),
+            permits: x.permits.into_iter().map(|p| PermitView::new(p, false)).collect(),
+            devices: x.devices.into_iter().map(DeviceView::from).collect(),
             activity: x.activity.into_iter().map(ExportedAccess::from).collect(),
         }
     }

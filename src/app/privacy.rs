@@ -42,6 +42,8 @@ pub struct Export {
     pub sessions: Vec<Session>,
     pub applications: Vec<ExportedApplication>,
     pub notifications: Vec<Notification>,
+    pub permits: Vec<(permits::Permit, permits::Credential)>,
+    pub devices: Vec<crate::store::devices::Device>,
     /// Audit events about the resident's account and applications.
     pub activity: Vec<AuditEvent>,
 }
@@ -66,6 +68,8 @@ pub async fn export(db: &Db, caller: Resident, trail: AuditTrail) -> ApiResult<E
                 sessions: sessions::all_of(conn, id)?,
                 applications: exported,
                 notifications: store::notifications(conn, id)?,
+                permits: permits::list_for_resident(conn, id, None, i64::MAX)?,
+                devices: crate::store::devices::list(conn, id)?,
                 activity: store::activity(conn, id)?,
             })
         })

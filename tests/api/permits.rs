@@ -242,3 +242,23 @@ async fn admins_set_the_permit_a_version_issues_and_bad_settings_are_refused() {
     let detail: Value = app.get(&format!("/v1/services/{service}")).await.json().await.unwrap();
     assert_eq!(detail["permit"], json!({"type": "parking", "validity_days": null}));
 }
+
+#[actix_web::test]
+async fn the_data_export_holds_the_residents_permits_and_devices() {
+    let app = spawn_demo().await;
+    let (resident, permit) = vehicle_permit(&app).await;
+    let device =
+        json!({"platform": "ios", "push_token": "apns-export-check", "app_version": "2.4.0", "locale": "pt"});
+    let res = app.send_json(Method::POST, "/v1/me/devices", Some(&resident.token), &device).await;
+    assert_eq!(res.status(), 201);
+    let export: Value = app.get_as("/v1/me/export", &resident.token).await.json().await.unwrap();
+    let permits = export["permits"].as_array().unwrap();
+    assert_eq!(permits.len(), 1);
+    assert_eq!(permits[0]["id"], permit["id"]);
+    assert_eq!(
+        permits[0]["credential"]["payload"], permit["credential"]["payload"],
+        "the payload the resident holds"
+    );
+    assert!(permits[0]["credential"]["payload"].as_str().unwrap().starts_with("QAT1:"));
+    assert_eq!(export["devices"][0]["platform"], "ios");
+}
