@@ -86,7 +86,7 @@ pub async fn request(
             }
             throttle::record_failure(conn, &send_key, send_limit, window, t)?;
             let (verification, message) = codes::issue(conn, &account, &contact, t)?;
-            codes::queue(conn, &[message])?;
+            codes::queue(conn, &account, &[message])?;
             trail.set_target("contact_verification", &verification.id);
             trail.write_in(conn, 202)?;
             Ok(Ok(verification))
@@ -144,7 +144,7 @@ pub async fn confirm(
                 }
                 _ => Vec::new(),
             };
-            codes::queue(conn, &notice)?;
+            codes::queue(conn, &after, &notice)?;
             trail.write_in(conn, 200)?;
             Ok(Ok(after))
         })

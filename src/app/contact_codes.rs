@@ -26,9 +26,9 @@ pub struct Outgoing {
 }
 
 /// The one place contact messages leave: the outbox, inside the caller's transaction.
-pub fn queue(conn: &mut DbConn, messages: &[Outgoing]) -> ApiResult<()> {
+pub fn queue(conn: &mut DbConn, account: &Account, messages: &[Outgoing]) -> ApiResult<()> {
     for m in messages {
-        crate::app::messages::queue_text(conn, &m.recipient, &m.text)?;
+        crate::app::messages::queue_text(conn, account, &m.recipient, &m.text)?;
     }
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! Messages to people, queued in the outbox inside the transaction of the change that causes them; the
 //! delivery worker (`crate::delivery`) sends them. The one entry point for a text to an address is
-//! [`queue_text`] (inside a transaction) or [`send_text`] (its own transaction).
+//! [`queue_text`], called inside the transaction that stores what the text is about.
 
 use serde_json::json;
 
@@ -10,8 +10,7 @@ use crate::domain::locale::Locale;
 use crate::domain::preferences::{Category, Channel, Preferences};
 use crate::domain::templates::{self, NEUTRAL_SUBJECT, SecurityEvent};
 use crate::error::ApiResult;
-use crate::state::AppState;
-use crate::store::accounts::{self, Account};
+use crate::store::accounts::Account;
 use crate::store::devices;
 use crate::store::messages::{self as outbox, Message};
 
@@ -53,33 +52,22 @@ fn row(account_id: Option<&str>, c: &Content, channel: Channel, recipient: &str)
     }
 }
 
-/// Queues `text` for `recipient`, an email address or an E.164 phone number, such as a one-time code
-/// in the language the caller chose. Call it inside the transaction that stores the code, so the code
-/// and its message commit together. The text is kept only until it is sent.
-pub fn queue_text(conn: &mut DbConn, recipient: &str, text: &str) -> ApiResult<()> {
+/// Queues `text` for `recipient`, one of `account`'s contacts (an email address or an E.164 phone
+/// number, maybe one it is proving), such as a one-time code in the account's language. Call it inside
+/// the transaction that stores the code, so the code and its message commit together. The row belongs
+/// to the account (support sees it, erasure cancels it); the text is kept only until it is sent.
+pub fn queue_text(conn: &mut DbConn, account: &Account, recipient: &str, text: &str) -> ApiResult<()> {
     let channel = if recipient.contains('@') { Channel::Email } else { Channel::Sms };
-    let account = accounts::find_by_login(conn, recipient)?;
-    let language =
-        account.as_ref().and_then(|a| Locale::parse_tag(&a.preferred_language)).unwrap_or(Locale::ZhHant);
     let content = Content {
         kind: outbox::CODE.into(),
         event_id: new_id(),
         subject: NEUTRAL_SUBJECT.into(),
         body: text.to_owned(),
         data: json!({}),
-        language,
+        language: Locale::parse_tag(&account.preferred_language).unwrap_or(Locale::ZhHant),
     };
-    outbox::insert(conn, &row(account.as_ref().map(|a| a.id.as_str()), &content, channel, recipient))?;
+    outbox::insert(conn, &row(Some(&account.id), &content, channel, recipient))?;
     Ok(())
-}
-
-/// [`queue_text`] in a transaction of its own, for callers that have already committed theirs. A
-/// failure is logged, never shown: the caller's answer must not reveal whether the address exists.
-pub async fn send_text(state: &AppState, recipient: &str, text: &str) {
-    let (recipient, text) = (recipient.to_owned(), text.to_owned());
-    if let Err(e) = state.db.write(move |conn| queue_text(conn, &recipient, &text)).await {
-        tracing::warn!(error = %e, "could not queue a message");
-    }
 }
 
 /// The resident's preferences, stored or default.

@@ -106,7 +106,7 @@ async fn send_code(state: &AppState, ctx: RequestContext, login: String) -> ApiR
             resets::insert(conn, &new_id(), &account.id, &code_hash(&account.id, &code), expires, t)?;
             audit(&account, &ctx, "auth.password_reset_requested", 202).write(conn)?;
             // Sent to the contact that was given, so a code never goes somewhere the caller did not name.
-            messages::queue_text(conn, &login, &message(&account.preferred_language, &code))
+            messages::queue_text(conn, &account, &login, &message(&account.preferred_language, &code))
         })
         .await
 }

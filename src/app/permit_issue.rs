@@ -192,15 +192,20 @@ pub fn permit_event(p: &Permit) -> Value {
     })
 }
 
-/// Tells the permit's holder, in their language, unless the account was erased.
-pub fn notify(conn: &mut DbConn, p: &Permit, text: impl FnOnce(Locale) -> (String, String)) -> ApiResult<()> {
+/// Tells the permit's holder in the app, in their language, unless the account was erased; answers
+/// the holder it told.
+pub fn notify(
+    conn: &mut DbConn,
+    p: &Permit,
+    text: impl FnOnce(Locale) -> (String, String),
+) -> ApiResult<Option<accounts::Account>> {
     let resident = accounts::find_any(conn, &p.resident_id)?;
     if resident.status == accounts::DELETED {
-        return Ok(());
+        return Ok(None);
     }
     let (title, body) = text(Locale::parse_tag(&resident.preferred_language).unwrap_or(Locale::ZhHant));
     let kind = format!("permit.{}", if p.status == store::REVOKED { "revoked" } else { "issued" });
     let notification = Notification::unread(&p.resident_id, &p.application_id, None, kind, title, body);
     applications::insert_notification(conn, &notification)?;
-    Ok(())
+    Ok(Some(resident))
 }

@@ -40,9 +40,7 @@ pub async fn revoke(
         }
         store::revoke(conn, &permit.id, &reason, now())?;
         let (revoked, credential) = store::find_for_resident(conn, &permit.id, &permit.resident_id)?;
-        notify(conn, &revoked, |l| notice::revoked(l, &revoked.number, &reason))?;
-        let holder = crate::store::accounts::find_any(conn, &revoked.resident_id)?;
-        if holder.status != crate::store::accounts::DELETED {
+        if let Some(holder) = notify(conn, &revoked, |l| notice::revoked(l, &revoked.number, &reason))? {
             crate::app::messages::queue_permit_revoked(conn, &holder, &revoked.id, &revoked.number)?;
         }
         let app =

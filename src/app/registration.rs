@@ -174,7 +174,7 @@ pub async fn register(
             }
             let created = respond(&account, &pending)?.about(&account.id);
             created.remember(conn, record.as_ref())?;
-            codes::queue(conn, &messages)?;
+            codes::queue(conn, &account, &messages)?;
             Ok(created)
         })
         .await?;

@@ -236,6 +236,20 @@ async fn a_confirmed_change_switches_the_login_and_tells_the_old_contact() {
     .await;
     assert!(notice.contains("another email address") && !notice.contains("new.address"), "{notice}");
     assert!(!notice.chars().any(|c| c.is_ascii_digit()), "no code in a notice: {notice}");
+    // Both messages belong to the account, though neither address was its login when queued (the new
+    // one not yet, the old one no longer): support sees them, erasure cancels them.
+    let owners: Vec<(String, Option<String>)> =
+        s.db.run(|c| {
+            use qinaotong::db::schema::message_outbox::dsl as m;
+            Ok(m::message_outbox
+                .filter(m::recipient.eq_any(["new.address@example.mo", "old.address@example.mo"]))
+                .select((m::recipient, m::account_id))
+                .load(c)?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(owners.len(), 3, "registration code, change code, notice: {owners:?}");
+    assert!(owners.iter().all(|(_, owner)| owner.as_deref() == Some(id)), "{owners:?}");
 
     // A code works once.
     let res = s.confirm(&token, verification, &code).await;
