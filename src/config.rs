@@ -37,6 +37,8 @@ pub struct Config {
     pub db_pool_size: u32,
     /// Connections reserved for the writes of logins and refreshes (QAT_DB_AUTH_POOL_SIZE; 0 shares the pool).
     pub db_auth_pool_size: u32,
+    /// PostgreSQL connections of each HTTP worker for reads (QAT_DB_READ_POOL_SIZE; 0 reads through the pool).
+    pub db_read_pool_size: u32,
     pub db_connect_timeout: Duration,
     pub demo_data: bool,
     pub admin_email: Option<String>,
@@ -141,6 +143,7 @@ impl Config {
             data_dir,
             db_pool_size: (cores as u32 * 2).clamp(2, 8),
             db_auth_pool_size: 2,
+            db_read_pool_size: 2,
             db_connect_timeout: Duration::from_secs(2),
             demo_data: true,
             admin_email: Some("admin@qinaotong.example".into()),
@@ -263,6 +266,7 @@ impl Config {
             Duration::from_secs(parse_var("QAT_REFRESH_TOKEN_TTL_SECS", c.refresh_token_ttl.as_secs())?);
         c.db_pool_size = parse_var("QAT_DB_POOL_SIZE", c.db_pool_size)?.max(1);
         c.db_auth_pool_size = parse_var("QAT_DB_AUTH_POOL_SIZE", c.db_auth_pool_size)?;
+        c.db_read_pool_size = parse_var("QAT_DB_READ_POOL_SIZE", c.db_read_pool_size)?;
         c.max_upload_bytes = parse_var("QAT_MAX_UPLOAD_BYTES", c.max_upload_bytes)?;
         c.max_documents_per_application =
             parse_var("QAT_MAX_DOCUMENTS_PER_APPLICATION", c.max_documents_per_application)?;

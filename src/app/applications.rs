@@ -159,7 +159,7 @@ pub async fn list(
 
 /// One of the caller's applications.
 pub async fn get(db: &Db, caller: Resident, id: String) -> ApiResult<Application> {
-    db.run(move |conn| Ok(store::find_for_resident(conn, &id, &caller.id)?)).await
+    db.first(store::of_resident(id, caller.id)).await
 }
 
 /// Replaces the form data of a draft or of an application awaiting information. `If-Match` is required;

@@ -54,8 +54,7 @@ pub async fn request(
     trail.set_target("account", &caller.id);
     trail.set_subject(&caller.id);
     let contact = Contact::parse(&input.channel, &input.value).map_err(|e| ApiError::validation(vec![e]))?;
-    let id = caller.id.clone();
-    let account = state.db.run(move |conn| Ok(accounts::find(conn, &id)?)).await?;
+    let account: Account = state.db.first(accounts::live(caller.id.clone())).await?;
     // Counted with the account's logins, as a password change is: a token cannot guess faster.
     let login = account.email.clone().or_else(|| account.phone.clone()).unwrap_or_else(|| account.id.clone());
     let guard = Arc::new(PasswordGuard::new(&state.config, &login, &ctx.ip));

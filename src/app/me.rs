@@ -26,7 +26,7 @@ use crate::store::sessions::{self, Session};
 
 /// The caller's account.
 pub async fn get(db: &Db, caller: Person) -> ApiResult<Account> {
-    db.run(move |conn| Ok(accounts::find(conn, &caller.id)?)).await
+    db.first(accounts::live(caller.id)).await
 }
 
 /// Changes to a profile; `None` leaves a field as it is. `email` and `phone` are accepted only when
@@ -116,8 +116,7 @@ pub async fn change_password(
     ctx: RequestContext,
     change: PasswordChange,
 ) -> ApiResult<()> {
-    let id = caller.id.clone();
-    let account = state.db.run(move |conn| Ok(accounts::find(conn, &id)?)).await?;
+    let account: Account = state.db.first(accounts::live(caller.id.clone())).await?;
     let alerted = account.clone();
     let mut context = vec![account.full_name.as_str()];
     context.extend(account.email.as_deref().and_then(|e| e.split('@').next()));

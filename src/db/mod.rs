@@ -1,6 +1,7 @@
 //! One diesel codebase over PostgreSQL and SQLite: the connection type, the pool, migrations and the
 //! bounded hand-off of blocking database work.
 
+mod reads;
 pub mod schema;
 pub mod types;
 
@@ -8,8 +9,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::dsl::Limit;
 use diesel::prelude::*;
+use diesel::query_dsl::methods::LimitDsl;
 use diesel::r2d2::R2D2Connection;
+use diesel_async::AsyncPgConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use tokio::sync::Semaphore;
 use tracing::Instrument;
@@ -94,9 +98,31 @@ pub struct Db {
     pub pool: Pool,
     gate: Arc<Semaphore>,
     queue_timeout: Duration,
+    connect_timeout: Duration,
     pub is_postgres: bool,
     /// Connections of their own for the writes of logins and token refreshes, when configured.
     authentication: Option<Arc<Db>>,
+    /// On PostgreSQL, each worker thread's own connections for [`Db::first`] and [`Db::load`].
+    reads: Option<Arc<reads::AsyncReads>>,
+}
+
+/// A query both drivers can run: the blocking one of [`DbConn`] and the asynchronous PostgreSQL one.
+pub trait Load<U>:
+    diesel::query_dsl::LoadQuery<'static, DbConn, U>
+    + for<'c> diesel_async::methods::LoadQuery<'static, &'c AsyncPgConnection, U>
+    + Clone
+    + Send
+    + 'static
+{
+}
+
+impl<Q, U> Load<U> for Q where
+    Q: diesel::query_dsl::LoadQuery<'static, DbConn, U>
+        + for<'c> diesel_async::methods::LoadQuery<'static, &'c AsyncPgConnection, U>
+        + Clone
+        + Send
+        + 'static
+{
 }
 
 impl Db {
@@ -114,9 +140,25 @@ impl Db {
             pool,
             gate: Arc::new(Semaphore::new(size as usize)),
             queue_timeout,
+            connect_timeout,
             is_postgres,
             authentication: None,
+            reads: None,
         }
+    }
+
+    /// On PostgreSQL, gives each thread that reads through [`Db::first`] and [`Db::load`] `per_thread`
+    /// connections of its own (0: those reads use the pool). The asynchronous driver has no TLS, so a
+    /// URL or `PGSSLMODE` that asks for it keeps every query on the pool, which speaks it.
+    pub fn with_async_reads(mut self, url: &str, per_thread: u32) -> Self {
+        if self.is_postgres && per_thread > 0 {
+            if reads::wants_tls(url, std::env::var("PGSSLMODE").ok().as_deref()) {
+                tracing::info!("PostgreSQL over TLS: reads go through the connection pool");
+            } else {
+                self.reads = Some(reads::AsyncReads::new(url, per_thread as usize, self.connect_timeout));
+            }
+        }
+        self
     }
 
     /// Gives the writes of logins and token refreshes `size` connections of their own (none: they share
@@ -155,6 +197,29 @@ impl Db {
         })
         .instrument(tracing::Span::current())
         .await?
+    }
+
+    /// The first row of a read-only query, or 404 as a missing row. On PostgreSQL it runs on this
+    /// thread's own connections (see `reads`); on SQLite on the blocking pool.
+    pub async fn first<Q, U>(&self, query: Q) -> ApiResult<U>
+    where
+        Q: LimitDsl + Send + 'static,
+        Limit<Q>: Load<U>,
+        U: Send + 'static,
+    {
+        self.load(query.limit(1)).await?.pop().ok_or_else(|| diesel::result::Error::NotFound.into())
+    }
+
+    /// Every row of a read-only query, as [`Db::first`] runs it.
+    pub async fn load<Q, U>(&self, query: Q) -> ApiResult<Vec<U>>
+    where
+        Q: Load<U>,
+        U: Send + 'static,
+    {
+        match &self.reads {
+            Some(reads) => reads.load(query).await,
+            None => self.run(move |conn| Ok(diesel::RunQueryDsl::load(query, conn)?)).await,
+        }
     }
 
     /// Runs `f` inside one write transaction.

@@ -117,7 +117,14 @@ pub fn find_any(conn: &mut DbConn, id: &str) -> QueryResult<Account> {
 
 /// The account, unless it was deleted.
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Account> {
-    accounts::table.find(id).filter(accounts::status.ne(DELETED)).first(conn)
+    live(id.to_owned()).first(conn)
+}
+
+/// The query of the account with this id, unless it was deleted.
+#[diesel::dsl::auto_type(no_type_alias)]
+pub fn live(id: String) -> _ {
+    let deleted: AccountStatus = DELETED;
+    accounts::table.find(id).filter(accounts::status.ne(deleted))
 }
 
 /// The active account with this id, if there is one.

@@ -66,7 +66,13 @@ pub fn insert(conn: &mut DbConn, app: &Application) -> QueryResult<()> {
 
 /// The application if it belongs to this resident; otherwise not found.
 pub fn find_for_resident(conn: &mut DbConn, id: &str, resident: &str) -> QueryResult<Application> {
-    a::table.find(id).filter(a::resident_id.eq(resident)).first(conn)
+    of_resident(id.to_owned(), resident.to_owned()).first(conn)
+}
+
+/// The query of one application of one resident.
+#[diesel::dsl::auto_type(no_type_alias)]
+pub fn of_resident(id: String, resident: String) -> _ {
+    a::table.find(id).filter(a::resident_id.eq(resident))
 }
 
 /// Writes `next` if the stored version is still `expected`; false when someone changed it first.

@@ -98,3 +98,39 @@ async fn readiness_follows_the_database_and_recovers_without_restart() {
     })
     .await;
 }
+
+/// Reads on PostgreSQL run on each worker's own connections; when PostgreSQL drops them (a restart, a
+/// failover, a terminated backend), the next read finds out on use and is answered on a new connection
+/// instead of failing.
+#[actix_web::test]
+async fn reads_whose_connection_was_cut_are_answered_on_a_new_one() {
+    let Some(admin_url) = postgres_url() else {
+        eprintln!("skipped: needs TEST_DATABASE_URL (PostgreSQL)");
+        return;
+    };
+    let proxy = Proxy::start(host_port(&admin_url)).await;
+    let proxy_port = proxy.port;
+    let app = TestApp::spawn_with(move |c| {
+        let direct = c.database_url.expose().to_owned();
+        c.database_url = qinaotong::config::Secret::new(direct.replacen(
+            &host_port(&direct),
+            &format!("127.0.0.1:{proxy_port}"),
+            1,
+        ));
+    })
+    .await;
+    let resident = app.resident("cut.reader@example.mo").await;
+    // Every read connection of the worker is open before the cut.
+    for _ in 0..4 {
+        assert_eq!(app.get_as("/v1/me", &resident.token).await.status(), 200);
+    }
+
+    proxy.cut().await;
+    proxy.restore();
+    for i in 0..4 {
+        let res = app.get_as("/v1/me", &resident.token).await;
+        assert_eq!(res.status(), 200, "read {i} after the cut");
+        let me: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(me["email"], "cut.reader@example.mo");
+    }
+}
