@@ -47,7 +47,8 @@ impl Application {
             config.db_auth_pool_size,
             config.db_connect_timeout,
         )
-        .with_async_reads(config.database_url.expose(), config.db_read_pool_size);
+        .with_async_reads(config.database_url.expose(), config.db_read_pool_size)
+        .await;
         let pool = db.pool.clone();
         let seed_config = config.clone();
         let keys = data_keys.clone();

@@ -149,13 +149,23 @@ impl Db {
 
     /// On PostgreSQL, gives each thread that reads through [`Db::first`] and [`Db::load`] `per_thread`
     /// connections of its own (0: those reads use the pool). The asynchronous driver has no TLS, so a
-    /// URL or `PGSSLMODE` that asks for it keeps every query on the pool, which speaks it.
-    pub fn with_async_reads(mut self, url: &str, per_thread: u32) -> Self {
-        if self.is_postgres && per_thread > 0 {
-            if reads::wants_tls(url, std::env::var("PGSSLMODE").ok().as_deref()) {
-                tracing::info!("PostgreSQL over TLS: reads go through the connection pool");
-            } else {
-                self.reads = Some(reads::AsyncReads::new(url, per_thread as usize, self.connect_timeout));
+    /// URL or `PGSSLMODE` that asks for it keeps every query on the pool, which speaks it; so does a URL
+    /// the driver cannot connect with (libpq takes options tokio-postgres does not know), found out here
+    /// with one connection, so that reads never fail where the pool would have served them.
+    pub async fn with_async_reads(mut self, url: &str, per_thread: u32) -> Self {
+        if !self.is_postgres || per_thread == 0 {
+            return self;
+        }
+        if reads::wants_tls(url, std::env::var("PGSSLMODE").ok().as_deref()) {
+            tracing::info!("PostgreSQL over TLS: reads go through the connection pool");
+            return self;
+        }
+        match reads::try_connect(url, self.connect_timeout).await {
+            Ok(()) => {
+                self.reads = Some(reads::AsyncReads::new(url, per_thread as usize, self.connect_timeout))
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "reads go through the connection pool: the asynchronous driver cannot connect")
             }
         }
         self

@@ -114,6 +114,15 @@ impl AsyncReads {
     }
 }
 
+/// Opens one connection and closes it: whether the asynchronous driver can reach the database with `url`.
+pub async fn try_connect(url: &str, timeout: Duration) -> Result<(), String> {
+    match tokio::time::timeout(timeout, AsyncPgConnection::establish(url)).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("timed out".into()),
+    }
+}
+
 /// Whether an error says the connection is gone rather than that the statement failed.
 fn lost_connection(e: &diesel::result::Error) -> bool {
     use diesel::result::{DatabaseErrorKind, Error};

@@ -134,3 +134,24 @@ async fn reads_whose_connection_was_cut_are_answered_on_a_new_one() {
         assert_eq!(me["email"], "cut.reader@example.mo");
     }
 }
+
+/// A URL with options only libpq knows (here `gssencmode`) still serves reads: the workers' own
+/// connections are not used when they cannot connect, and every query goes through the pool.
+#[actix_web::test]
+async fn a_url_the_read_driver_cannot_use_still_serves_reads_through_the_pool() {
+    if postgres_url().is_none() {
+        eprintln!("skipped: needs TEST_DATABASE_URL (PostgreSQL)");
+        return;
+    }
+    let app = TestApp::spawn_with(|c| {
+        let url = c.database_url.expose().to_owned();
+        let sep = if url.contains('?') { '&' } else { '?' };
+        c.database_url = qinaotong::config::Secret::new(format!("{url}{sep}gssencmode=disable"));
+    })
+    .await;
+    let resident = app.resident("libpq.options@example.mo").await;
+    let res = app.get_as("/v1/me", &resident.token).await;
+    assert_eq!(res.status(), 200);
+    let me: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(me["email"], "libpq.options@example.mo");
+}
