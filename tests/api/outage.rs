@@ -10,6 +10,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
 
+use qinaotong::config::Config;
+
 use crate::helpers::{TestApp, assert_problem, postgres_url};
 
 /// A TCP forwarder to PostgreSQL that can refuse new connections and cut the open ones.
@@ -62,11 +64,12 @@ fn host_port(url: &str) -> String {
     if host.contains(':') { host.to_owned() } else { format!("{host}:5432") }
 }
 
-#[actix_web::test]
-async fn readiness_follows_the_database_and_recovers_without_restart() {
+/// A server whose PostgreSQL connections all pass through a proxy the test can cut; `None` (the test
+/// is skipped) without PostgreSQL.
+async fn behind_proxy(adjust: impl FnOnce(&mut Config)) -> Option<(Proxy, TestApp)> {
     let Some(admin_url) = postgres_url() else {
         eprintln!("skipped: needs TEST_DATABASE_URL (PostgreSQL)");
-        return;
+        return None;
     };
     let proxy = Proxy::start(host_port(&admin_url)).await;
     let proxy_port = proxy.port;
@@ -77,10 +80,22 @@ async fn readiness_follows_the_database_and_recovers_without_restart() {
             &format!("127.0.0.1:{proxy_port}"),
             1,
         ));
+        adjust(c);
+    })
+    .await;
+    Some((proxy, app))
+}
+
+#[actix_web::test]
+async fn readiness_follows_the_database_and_recovers_without_restart() {
+    let Some((proxy, app)) = behind_proxy(|c| {
         c.db_connect_timeout = Duration::from_millis(500);
         c.db_queue_timeout = Duration::from_millis(1500);
     })
-    .await;
+    .await
+    else {
+        return;
+    };
     assert_eq!(app.get("/readyz").await.status(), 200);
 
     proxy.cut().await;
@@ -104,21 +119,9 @@ async fn readiness_follows_the_database_and_recovers_without_restart() {
 /// instead of failing.
 #[actix_web::test]
 async fn reads_whose_connection_was_cut_are_answered_on_a_new_one() {
-    let Some(admin_url) = postgres_url() else {
-        eprintln!("skipped: needs TEST_DATABASE_URL (PostgreSQL)");
+    let Some((proxy, app)) = behind_proxy(|_| {}).await else {
         return;
     };
-    let proxy = Proxy::start(host_port(&admin_url)).await;
-    let proxy_port = proxy.port;
-    let app = TestApp::spawn_with(move |c| {
-        let direct = c.database_url.expose().to_owned();
-        c.database_url = qinaotong::config::Secret::new(direct.replacen(
-            &host_port(&direct),
-            &format!("127.0.0.1:{proxy_port}"),
-            1,
-        ));
-    })
-    .await;
     let resident = app.resident("cut.reader@example.mo").await;
     // Every read connection of the worker is open before the cut.
     for _ in 0..4 {
