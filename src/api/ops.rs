@@ -79,9 +79,17 @@ pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> Result<Htt
         }
     }
     let (in_use, idle) = state.db.pool_state();
+    let mut text = state.metrics.render(in_use, idle);
+    if let Some(open) = state.db.read_connections() {
+        text.push_str(
+            "# HELP qat_db_read_connections PostgreSQL connections the HTTP workers hold for reads.\n",
+        );
+        text.push_str("# TYPE qat_db_read_connections gauge\n");
+        text.push_str(&format!("qat_db_read_connections {open}\n"));
+    }
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(state.metrics.render(in_use, idle) + &state.deliveries.render()))
+        .body(text + &state.deliveries.render()))
 }
 
 pub async fn openapi_json(state: web::Data<AppState>) -> HttpResponse {

@@ -247,6 +247,11 @@ impl Db {
         self.run(|conn| conn.batch_execute("SELECT 1").map_err(ApiError::unavailable)).await
     }
 
+    /// The workers' own read connections open now, for `/metrics`; `None` when reads use the pool.
+    pub fn read_connections(&self) -> Option<usize> {
+        self.reads.as_ref().map(|r| r.open())
+    }
+
     /// Connections in use and idle, for `/metrics`.
     pub fn pool_state(&self) -> (u32, u32) {
         let s = self.pool.state();

@@ -24,6 +24,8 @@ pub struct AsyncReads {
     per_thread: usize,
     connect_timeout: Duration,
     threads: RwLock<HashMap<ThreadId, Arc<ThreadConnections>>>,
+    /// Connections held in slots now, for `/metrics`.
+    open: AtomicUsize,
 }
 
 /// One thread's connections. They are shared, not checked out: concurrent reads on one connection are
@@ -42,6 +44,7 @@ impl AsyncReads {
             per_thread: per_thread.max(1),
             connect_timeout,
             threads: RwLock::new(HashMap::new()),
+            open: AtomicUsize::new(0),
         })
     }
 
@@ -68,6 +71,7 @@ impl AsyncReads {
                     let mut held = slot.lock().await;
                     if held.as_ref().is_some_and(|c| Arc::ptr_eq(c, &conn)) {
                         *held = None;
+                        self.open.fetch_sub(1, Ordering::Relaxed);
                     }
                     if retried || !lost_connection(&e) {
                         return Err(e.into());
@@ -93,7 +97,13 @@ impl AsyncReads {
                 Err(_) => return Err(ApiError::unavailable("timed out connecting to the database")),
             };
         *held = Some(conn.clone());
+        self.open.fetch_add(1, Ordering::Relaxed);
         Ok(conn)
+    }
+
+    /// Connections the threads hold now.
+    pub fn open(&self) -> usize {
+        self.open.load(Ordering::Relaxed)
     }
 
     fn this_thread(&self) -> Arc<ThreadConnections> {

@@ -46,6 +46,28 @@ async fn metrics_count_requests_by_route_pattern_and_status() {
     assert!(text.contains(r#"qat_db_pool_connections{state="idle"}"#));
 }
 
+/// On PostgreSQL the workers' own read connections show in `/metrics` once reads opened them; SQLite
+/// reads through the pool and has no such gauge.
+#[actix_web::test]
+async fn metrics_show_the_workers_read_connections_on_postgresql() {
+    let app = TestApp::spawn().await;
+    let resident = app.resident("metrics.reader@example.mo").await;
+    for _ in 0..4 {
+        assert_eq!(app.get_as("/v1/me", &resident.token).await.status(), 200);
+    }
+    let text = app.get("/metrics").await.text().await.unwrap();
+    let open = text
+        .lines()
+        .find_map(|l| l.strip_prefix("qat_db_read_connections "))
+        .map(|n| n.parse::<usize>().unwrap());
+    if crate::helpers::postgres_url().is_some() {
+        // One worker in tests, two connections each by default; four reads went round both.
+        assert_eq!(open, Some(2), "{text}");
+    } else {
+        assert_eq!(open, None, "{text}");
+    }
+}
+
 #[actix_web::test]
 async fn unknown_routes_and_wrong_methods_get_problem_documents() {
     let app = TestApp::spawn().await;
