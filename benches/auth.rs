@@ -189,7 +189,7 @@ fn main() {
             percentile(idle, 0.99),
             percentile(loaded, 0.5),
             percentile(loaded, 0.99),
-            ratio(&(idle.clone(), loaded.clone())),
+            percentile(loaded, 0.99) / percentile(idle, 0.99),
             rounds(&ratios)
         );
     });

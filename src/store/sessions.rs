@@ -151,12 +151,10 @@ pub fn forget_devices(conn: &mut DbConn, account_id: &str) -> QueryResult<usize>
         .execute(conn)
 }
 
-/// Whether the account ever opened a session, and whether one from this user agent. Each stops at the
-/// first row found, however many sessions the account has had.
+/// Whether the account ever opened a session, and whether one from this user agent: one statement of
+/// two `EXISTS`, each stopping at the first row found however many sessions the account has had.
 pub fn seen_from(conn: &mut DbConn, account_id: &str, user_agent: &str) -> QueryResult<(bool, bool)> {
+    use diesel::dsl::exists;
     let any = sessions::table.filter(sessions::account_id.eq(account_id));
-    let first: Option<String> = any.select(sessions::id).first(conn).optional()?;
-    let same: Option<String> =
-        any.filter(sessions::user_agent.eq(user_agent)).select(sessions::id).first(conn).optional()?;
-    Ok((first.is_some(), same.is_some()))
+    diesel::select((exists(any), exists(any.filter(sessions::user_agent.eq(user_agent))))).get_result(conn)
 }
